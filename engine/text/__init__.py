@@ -1,0 +1,1 @@
+"""Chinese text handling: normalisation, standard codes, tokenisation, lexicon, regions."""
