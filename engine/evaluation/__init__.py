@@ -1,0 +1,1 @@
+"""Measuring retrieval quality: pure metrics and the runners behind `qi eval`."""

@@ -1,0 +1,70 @@
+"""What a search returns: frozen dataclasses with the reasons behind every rank."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One thing that moved a result: `effect` is the factor applied to its score (1.0 = information only)."""
+
+    code: str
+    text: str
+    effect: float = 1.0
+
+
+@dataclass(frozen=True)
+class MatchedCapability:
+    category: str
+    service: str
+    object: str
+    scope: str | None
+    basis: tuple[str, ...]
+    limits: str | None
+    score: float
+
+
+@dataclass(frozen=True)
+class Hit:
+    target: str
+    id: str
+    title: str
+    score: float
+    matched_terms: tuple[str, ...] = ()
+    capabilities: tuple[MatchedCapability, ...] = ()
+    reasons: tuple[Reason, ...] = ()
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    target: str
+    query: str
+    hits: tuple[Hit, ...]
+    excluded: tuple[Hit, ...] = ()
+    demand: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """The answer to one demand: providers, plus the best experts, equipment and standards for it."""
+
+    query: str
+    demand: dict[str, Any]
+    agencies: tuple[Hit, ...]
+    experts: tuple[Hit, ...]
+    equipment: tuple[Hit, ...]
+    standards: tuple[Hit, ...]
+    excluded: tuple[Hit, ...]
+    station_serves: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

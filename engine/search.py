@@ -1,0 +1,277 @@
+"""The searcher: one object per process holding the index, the encoder and the records the rules read.
+
+`search` ranks one target; `recommend` answers a demand with agencies plus experts, equipment and standards.
+Built once at the edge (CLI, API startup) and shared; it reads the database only when (re)loaded.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from engine.config import Settings
+from engine.demand import Demand, analyze
+from engine.documents import KIND_LABELS, TARGETS
+from engine.encoders import Encoder, load_encoder
+from engine.errors import InvalidInput
+from engine.index.store import Collection, IndexSet, load_index
+from engine.ranking import rules
+from engine.ranking.fusion import aggregate, convex_fusion, top_k
+from engine.ranking.results import Hit, MatchedCapability, Reason, Recommendation, SearchResult
+from engine.ranking.standards import StandardCatalogue
+from engine.regions import RegionIndex
+from engine.storage import models as m
+from engine.storage.db import Database
+from engine.text.lexicon import Lexicon
+from engine.text.tokenize import load_word_list
+
+DENSE_WEIGHT = {"agency": 0.35, "expert": 0.35, "equipment": 0.3, "standard": 0.35}
+EXPANSION_WEIGHT = 0.6
+SERVICE_MISMATCH = 0.8
+CANDIDATES = 300
+
+
+def load_lexicon(lexicon_dir: Path) -> Lexicon:
+    return Lexicon.load(sorted(lexicon_dir.glob("*.tsv")))
+
+
+def load_mandatory_terms(lexicon_dir: Path) -> frozenset[str]:
+    path = lexicon_dir / "mandatory_verification.txt"
+    return frozenset(w for w in load_word_list(path) if not w.startswith("#")) if path.exists() else frozenset()
+
+
+class Searcher:
+    def __init__(self, settings: Settings, db: Database, encoder: Encoder | None = None) -> None:
+        self.settings = settings
+        self.db = db
+        self.encoder = encoder or load_encoder(settings.encoder)
+        self.regions = RegionIndex.load(settings.reference_dir, settings.home_city)
+        self.lexicon = load_lexicon(settings.lexicon_dir)
+        self.mandatory_terms = load_mandatory_terms(settings.lexicon_dir)
+        self.reload()
+
+    def reload(self) -> None:
+        """(Re)read the index and the records; a new index is picked up without restarting."""
+        self.index: IndexSet = load_index(self.settings.index_dir, self.encoder)
+        with self.db.session() as s:
+            agencies = s.scalars(
+                select(m.Agency).options(selectinload(m.Agency.capabilities), selectinload(m.Agency.qualifications))
+            ).all()
+            self.agencies = {a.id: _agency_view(a) for a in agencies}
+            self.experts = {e.id: e for e in s.scalars(select(m.Expert))}
+            self.equipment = {e.id: e for e in s.scalars(select(m.Equipment))}
+            self.catalogue = StandardCatalogue(list(s.scalars(select(m.Standard))))
+            for obj in [*self.experts.values(), *self.equipment.values()]:
+                s.expunge(obj)
+
+    # ---- the shared retrieval core -------------------------------------------------------------
+    def _demand(self, text: str, region: str | None) -> Demand:
+        return analyze(text, self.regions, self.lexicon, region, self.mandatory_terms)
+
+    def _query_vector(self, demand: Demand) -> np.ndarray:
+        return self.encoder.encode_queries([demand.search_text])[0]
+
+    def retrieve(self, collection: Collection, demand: Demand, qvec: np.ndarray) -> np.ndarray:
+        """Fused lexical + dense score of every document in a collection."""
+        tok = self.index.tokenizer
+        tokens = tok.tokenize(demand.normalized)
+        extra = [t for t in tok.tokenize(demand.expansion) if t not in set(tokens)] if demand.expansion else []
+        weights = {t: EXPANSION_WEIGHT for t in extra}
+        lexical = collection.bm25.score(tokens + extra, weights)
+        dense = collection.dense.all_scores(qvec)
+        return convex_fusion(lexical, dense, DENSE_WEIGHT[collection.target])
+
+    def matched_terms(self, demand: Demand, doc_text: str) -> tuple[str, ...]:
+        tok = self.index.tokenizer
+        doc_tokens = set(tok.tokenize(doc_text))
+        query = [t for t in tok.tokenize(demand.search_text) if not t.startswith("~")]
+        return tuple(dict.fromkeys(t for t in query if t in doc_tokens and len(t) > 1))
+
+    # ---- public API ------------------------------------------------------------------------------
+    def search(
+        self, text: str, target: str, region: str | None = None, limit: int = 10, as_of: date | None = None
+    ) -> SearchResult:
+        if target not in TARGETS:
+            raise InvalidInput(f"unknown target {target!r}: one of {', '.join(TARGETS)}")
+        if not 1 <= limit <= 100:
+            raise InvalidInput("limit must be between 1 and 100")
+        as_of = as_of or self.settings.today()
+        demand = self._demand(text, region)
+        qvec = self._query_vector(demand)
+        ranker = {"agency": self._agencies, "expert": self._experts, "equipment": self._equipment,
+                  "standard": self._standards}[target]
+        hits, excluded = ranker(demand, qvec, limit, as_of)
+        return SearchResult(target, text, tuple(hits), tuple(excluded), describe(demand))
+
+    def recommend(
+        self, text: str, region: str | None = None, limit: int = 10, as_of: date | None = None
+    ) -> Recommendation:
+        if not 1 <= limit <= 100:
+            raise InvalidInput("limit must be between 1 and 100")
+        as_of = as_of or self.settings.today()
+        demand = self._demand(text, region)
+        qvec = self._query_vector(demand)
+        agencies, excluded = self._agencies(demand, qvec, limit, as_of)
+        experts, _ = self._experts(demand, qvec, 3, as_of)
+        equipment, _ = self._equipment(demand, qvec, 3, as_of)
+        standards, _ = self._standards(demand, qvec, 3, as_of)
+        station = bool(agencies) and any(r.code == "station_serves" for r in agencies[0].reasons)
+        return Recommendation(text, describe(demand), tuple(agencies), tuple(experts), tuple(equipment),
+                              tuple(standards), tuple(excluded), station)
+
+    # ---- agencies ------------------------------------------------------------------------------
+    def _agencies(self, demand: Demand, qvec: np.ndarray, limit: int, as_of: date) -> tuple[list[Hit], list[Hit]]:
+        coll = self.index.collections["agency"]
+        scores = self.retrieve(coll, demand, qvec)
+        per_agency: dict[str, list[tuple[float, int, list[Reason]]]] = defaultdict(list)
+        blocked: dict[str, list[Reason]] = defaultdict(list)
+        for row in top_k(scores, CANDIDATES):
+            base = float(scores[row])
+            if base <= 0:
+                break
+            doc = coll.docs[row]
+            agency = self.agencies.get(doc.key)
+            if agency is None:
+                continue
+            cap = agency.capabilities[doc.meta["position"]]
+            if agency.status != "正常":
+                blocked[agency.id] = [Reason("suspended", f"机构状态为“{agency.status}”，不予推荐", rules.EXCLUDE)]
+                continue
+            reasons = rules.capability_reasons(agency, cap, demand, self.regions, as_of)
+            if demand.services and cap.service not in demand.services:
+                reasons.append(Reason("service_mismatch", f"提供的是{cap.service}，需求更接近"
+                                      f"{'/'.join(sorted(demand.services))}", SERVICE_MISMATCH))
+            factor = rules.effect(reasons)
+            if factor == rules.EXCLUDE:
+                blocked.setdefault(agency.id, [r for r in reasons if r.effect == rules.EXCLUDE])
+                continue
+            per_agency[agency.id].append((base * factor, row, reasons))
+        ranked = sorted(
+            ((aggregate([s for s, _, _ in caps]), aid) for aid, caps in per_agency.items()), key=lambda t: (-t[0], t[1])
+        )
+        hits = [self._agency_hit(aid, score, per_agency[aid], demand) for score, aid in ranked[:limit]]
+        excluded = [
+            Hit("agency", aid, self.agencies[aid].name, 0.0, reasons=tuple(rs), details=self._agency_details(aid))
+            for aid, rs in blocked.items() if aid not in per_agency
+        ][:limit]
+        return hits, excluded
+
+    def _agency_hit(self, aid: str, score: float, caps: list[tuple[float, int, list[Reason]]], demand: Demand) -> Hit:
+        agency = self.agencies[aid]
+        coll = self.index.collections["agency"]
+        caps = sorted(caps, key=lambda c: -c[0])[:3]
+        matched = []
+        terms: list[str] = []
+        for cap_score, row, _ in caps:
+            c = agency.capabilities[coll.docs[row].meta["position"]]
+            matched.append(MatchedCapability(c.category, c.service, c.object, c.scope, c.basis, c.limits,
+                                             round(cap_score, 4)))
+            terms += self.matched_terms(demand, coll.docs[row].text)
+        reasons = list(dict.fromkeys(caps[0][2]))
+        if demand.lexicon_hits:
+            reasons.insert(0, Reason("lexicon", "；".join(f"“{t}”即{'、'.join(f)}" for t, f in demand.lexicon_hits)))
+        return Hit("agency", aid, agency.name, round(score, 4), tuple(dict.fromkeys(terms)), tuple(matched),
+                   tuple(reasons), self._agency_details(aid))
+
+    def _agency_details(self, aid: str) -> dict:
+        a = self.agencies[aid]
+        return {
+            "kind": a.kind, "kind_label": KIND_LABELS.get(a.kind, a.kind), "region": a.region,
+            "service_area": list(a.service_area), "status": a.status,
+            "qualifications": [
+                {"type": q.type, "number": q.number,
+                 "valid_until": q.valid_until.isoformat() if q.valid_until else None}
+                for q in a.qualifications
+            ],
+        }
+
+    # ---- experts and equipment ----------------------------------------------------------------------
+    def _simple(self, target: str, demand: Demand, qvec: np.ndarray, limit: int, judge) -> tuple[list[Hit], list]:
+        coll = self.index.collections[target]
+        scores = self.retrieve(coll, demand, qvec)
+        ranked = []
+        for row in top_k(scores, CANDIDATES):
+            base = float(scores[row])
+            if base <= 0:
+                break
+            doc = coll.docs[row]
+            title, reasons, details = judge(doc.key)
+            ranked.append((base * rules.effect(reasons), doc, title, reasons, details))
+        ranked.sort(key=lambda t: (-t[0], t[1].key))
+        hits = [
+            Hit(target, doc.key, title, round(score, 4), self.matched_terms(demand, doc.text), (), tuple(reasons),
+                details)
+            for score, doc, title, reasons, details in ranked[:limit]
+        ]
+        return hits, []
+
+    def _experts(self, demand: Demand, qvec: np.ndarray, limit: int, as_of: date):
+        def judge(eid: str):
+            e = self.experts[eid]
+            reasons = [Reason("available", "目前可接受邀请")] if e.available else [
+                Reason("unavailable", "专家目前不可用", 0.5)]
+            details = {"domain": e.domain, "title": e.title, "employer": e.employer, "region": e.region,
+                       "specialties": e.specialties, "qualifications": e.qualifications,
+                       "years_experience": e.years_experience, "available": e.available}
+            return e.name, reasons, details
+
+        return self._simple("expert", demand, qvec, limit, judge)
+
+    def _equipment(self, demand: Demand, qvec: np.ndarray, limit: int, as_of: date):
+        def judge(eid: str):
+            e = self.equipment[eid]
+            reasons = []
+            if e.status != "正常":
+                reasons.append(Reason("equipment_unavailable", f"设备状态为“{e.status}”", 0.3 if e.status == "维修中" else 0.1))
+            if e.shareable:
+                reasons.append(Reason("shareable", "对外开放共享"))
+            else:
+                reasons.append(Reason("not_shareable", "不对外共享，仅可委托检测", 0.6 if demand.wants_sharing else 0.8))
+            if e.calibration_due and e.calibration_due < as_of:
+                reasons.append(Reason("calibration_overdue", f"校准已于{e.calibration_due}到期", 0.7))
+            details = {"model": e.model, "spec": e.spec, "owner": e.owner, "owner_agency_id": e.owner_agency_id,
+                       "region": e.region, "shareable": e.shareable, "fee": e.fee, "status": e.status,
+                       "calibration_due": e.calibration_due.isoformat() if e.calibration_due else None}
+            return e.name, reasons, details
+
+        return self._simple("equipment", demand, qvec, limit, judge)
+
+    # ---- standards ------------------------------------------------------------------------------------
+    def _standards(self, demand: Demand, qvec: np.ndarray, limit: int, as_of: date):
+        coll = self.index.collections["standard"]
+        scores = self.retrieve(coll, demand, qvec)
+        text_scores = {coll.docs[i].key: float(scores[i]) for i in top_k(scores, CANDIDATES) if scores[i] > 0}
+        ranked = self.catalogue.rank(demand, text_scores, as_of)
+        hits = []
+        for code, score, reasons in ranked[:limit]:
+            std = self.catalogue.by_code[code]
+            hits.append(Hit("standard", code, std.title, round(score, 4),
+                            self.matched_terms(demand, f"{std.code} {std.title} {std.scope or ''}"), (),
+                            tuple(reasons), self.catalogue.details(code)))
+        return hits, []
+
+
+def describe(demand: Demand) -> dict:
+    """The demand as the engine read it, for explanations and the staff console."""
+    return {
+        "normalized": demand.normalized,
+        "region": demand.region.name if demand.region else None,
+        "region_source": demand.region_source,
+        "codes": [c.text for c in demand.codes],
+        "lexicon": [{"term": t, "formal": list(f)} for t, f in demand.lexicon_hits],
+        "services": sorted(demand.services),
+    }
+
+
+def _agency_view(a: m.Agency) -> rules.AgencyView:
+    return rules.AgencyView(
+        a.id, a.name, a.kind, a.region, a.city, tuple(a.service_area or ()), a.status,
+        tuple(rules.QualificationView(q.type, q.number, q.valid_until) for q in a.qualifications),
+        tuple(rules.CapabilityView(c.category, c.service, c.object, c.scope, tuple(c.basis or ()), c.limits)
+              for c in a.capabilities),
+    )
