@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from engine.storage import models as m
+from engine.text.codes import find_codes
 
 TARGETS = ("agency", "expert", "equipment", "standard")
 
@@ -53,7 +54,7 @@ def build_documents(session: Session) -> dict[str, list[Document]]:
     titles = {s.code: s.title for s in session.scalars(select(m.Standard))}
     return {
         "agency": list(_capability_docs(session, titles)),
-        "expert": [_expert_doc(e) for e in session.scalars(select(m.Expert).order_by(m.Expert.id))],
+        "expert": [_expert_doc(e, titles) for e in session.scalars(select(m.Expert).order_by(m.Expert.id))],
         "equipment": [_equipment_doc(e) for e in session.scalars(select(m.Equipment).order_by(m.Equipment.id))],
         "standard": [_standard_doc(s) for s in session.scalars(select(m.Standard).order_by(m.Standard.code))],
     }
@@ -76,10 +77,12 @@ def _capability_docs(session: Session, titles: dict[str, str]):
             yield Document(agency.id, text, dense, {"position": cap.position})
 
 
-def _expert_doc(e: m.Expert) -> Document:
+def _expert_doc(e: m.Expert, titles: dict[str, str]) -> Document:
     specialties = "、".join(e.specialties)
-    text = " ".join([specialties, e.domain or "", e.title or "", " ".join(e.qualifications), e.employer or ""])
-    dense = f"{e.domain or ''}专家，专长：{specialties}；{'、'.join(e.qualifications)}；{e.title or ''}"
+    # A specialty cites its standard ("大型衡器（JJG 1118-2015）"); the standard's title says what it covers.
+    cited = [titles[c.text] for c in find_codes(specialties) if c.text in titles]
+    text = " ".join([specialties, specialties, " ".join(cited), e.domain or "", " ".join(e.qualifications)])
+    dense = f"{e.domain or ''}专家，专长：{specialties}；{'、'.join(cited)}"
     return Document(e.id, text, dense)
 
 

@@ -39,6 +39,8 @@ class RegionIndex:
     home_city: str = "唐山市"
     by_name: dict[str, Region] = field(default_factory=dict)
     aliases: dict[str, list[Region]] = field(default_factory=dict)
+    _resolved: dict[str, Region | None] = field(default_factory=dict, repr=False)
+    _by_length: list[str] = field(default_factory=list, repr=False)
 
     @classmethod
     def load(cls, reference_dir: Path, home_city: str = "唐山市") -> RegionIndex:
@@ -70,6 +72,11 @@ class RegionIndex:
 
     def resolve(self, name: str) -> Region | None:
         """The region a name (full, short or a corpus spelling such as 高新技术产业开发区) stands for."""
+        if name not in self._resolved:
+            self._resolved[name] = self._resolve(name)
+        return self._resolved[name]
+
+    def _resolve(self, name: str) -> Region | None:
         name = normalize(name)
         if name in self.by_name and self.by_name[name].city == self.home_city:
             return self.by_name[name]
@@ -84,7 +91,9 @@ class RegionIndex:
         name of some distant county are not taken for a place.
         """
         text = normalize(text)
-        for alias in sorted(self.aliases, key=len, reverse=True):
+        if len(self._by_length) != len(self.aliases):
+            self._by_length = sorted(self.aliases, key=len, reverse=True)
+        for alias in self._by_length:
             if len(alias) < 2 or alias not in text:
                 continue
             candidates = [

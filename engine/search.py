@@ -58,6 +58,7 @@ class Searcher:
     def reload(self) -> None:
         """(Re)read the index and the records; a new index is picked up without restarting."""
         self.index: IndexSet = load_index(self.settings.index_dir, self.encoder)
+        self._doc_tokens: dict[str, frozenset[str]] = {}  # explanation tokens, filled as documents are shown
         with self.db.session() as s:
             agencies = s.scalars(
                 select(m.Agency).options(selectinload(m.Agency.capabilities), selectinload(m.Agency.qualifications))
@@ -88,7 +89,9 @@ class Searcher:
 
     def matched_terms(self, demand: Demand, doc_text: str) -> tuple[str, ...]:
         tok = self.index.tokenizer
-        doc_tokens = set(tok.tokenize(doc_text))
+        doc_tokens = self._doc_tokens.get(doc_text)
+        if doc_tokens is None:
+            doc_tokens = self._doc_tokens[doc_text] = frozenset(tok.tokenize(doc_text))
         query = [t for t in tok.tokenize(demand.search_text) if not t.startswith("~")]
         return tuple(dict.fromkeys(t for t in query if t in doc_tokens and len(t) > 1))
 
