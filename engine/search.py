@@ -150,8 +150,12 @@ class Searcher:
                 reasons.append(Reason("service_mismatch", f"提供的是{cap.service}，需求更接近"
                                       f"{'/'.join(sorted(demand.services))}", SERVICE_MISMATCH))
             factor = rules.effect(reasons)
+            if agency.id in blocked:
+                continue
             if factor == rules.EXCLUDE:
-                blocked.setdefault(agency.id, [r for r in reasons if r.effect == rules.EXCLUDE])
+                # Its best match for this demand is barred: a weaker, unrelated capability must not stand in.
+                if agency.id not in per_agency:
+                    blocked[agency.id] = [r for r in reasons if r.effect == rules.EXCLUDE]
                 continue
             per_agency[agency.id].append((base * factor, row, reasons))
         ranked = sorted(

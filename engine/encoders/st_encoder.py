@@ -19,7 +19,8 @@ class SentenceTransformerEncoder:
 
         self._model = SentenceTransformer(path, device="cpu", local_files_only=True)
         self.name = f"st:{Path(path).name}"
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(get_dim())
         # Models trained with instructions (e5, bge) declare their prompts; use them when present.
         prompts = getattr(self._model, "prompts", {}) or {}
         self._query_prompt = "query" if "query" in prompts else None
