@@ -34,6 +34,7 @@ DENSE_WEIGHT = {"agency": 0.35, "expert": 0.35, "equipment": 0.3, "standard": 0.
 EXPANSION_WEIGHT = 0.6
 SERVICE_MISMATCH = 0.8
 CANDIDATES = 300
+EXCLUDED_SHOWN = 0.6  # list an excluded agency when its match was at least this close to the best
 
 
 def load_lexicon(lexicon_dir: Path) -> Lexicon:
@@ -132,8 +133,10 @@ class Searcher:
         coll = self.index.collections["agency"]
         scores = self.retrieve(coll, demand, qvec)
         per_agency: dict[str, list[tuple[float, int, list[Reason]]]] = defaultdict(list)
-        blocked: dict[str, list[Reason]] = defaultdict(list)
-        for row in top_k(scores, CANDIDATES):
+        blocked: dict[str, list[Reason]] = {}  # barred and shown, with the reason
+        barred: set[str] = set()
+        top = top_k(scores, CANDIDATES)
+        for row in top:
             base = float(scores[row])
             if base <= 0:
                 break
@@ -143,19 +146,24 @@ class Searcher:
                 continue
             cap = agency.capabilities[doc.meta["position"]]
             if agency.status != "正常":
-                blocked[agency.id] = [Reason("suspended", f"机构状态为“{agency.status}”，不予推荐", rules.EXCLUDE)]
+                barred.add(agency.id)
+                if agency.id not in blocked and base >= EXCLUDED_SHOWN * float(scores[top[0]]):
+                    blocked[agency.id] = [Reason("suspended", f"机构状态为“{agency.status}”，不予推荐", rules.EXCLUDE)]
                 continue
             reasons = rules.capability_reasons(agency, cap, demand, self.regions, as_of)
             if demand.services and cap.service not in demand.services:
                 reasons.append(Reason("service_mismatch", f"提供的是{cap.service}，需求更接近"
                                       f"{'/'.join(sorted(demand.services))}", SERVICE_MISMATCH))
             factor = rules.effect(reasons)
-            if agency.id in blocked:
+            if agency.id in barred:
                 continue
             if factor == rules.EXCLUDE:
                 # Its best match for this demand is barred: a weaker, unrelated capability must not stand in.
+                # Only agencies that were real candidates for this demand are worth listing as excluded.
                 if agency.id not in per_agency:
-                    blocked[agency.id] = [r for r in reasons if r.effect == rules.EXCLUDE]
+                    barred.add(agency.id)
+                    if base >= EXCLUDED_SHOWN * float(scores[top[0]]):
+                        blocked[agency.id] = [r for r in reasons if r.effect == rules.EXCLUDE]
                 continue
             per_agency[agency.id].append((base * factor, row, reasons))
         ranked = sorted(

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from engine.demand import Demand
-from engine.regions import RegionIndex
 from engine.ranking.results import Reason
+from engine.regions import RegionIndex
 
 EXCLUDE = 0.0
 LEGAL_KINDS = frozenset({"legal_metrology", "authorized_metrology"})

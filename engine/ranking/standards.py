@@ -145,7 +145,7 @@ class StandardCatalogue:
             s = self.by_code[code]
             rs = reasons[code]
             if s.status == "废止":
-                rs.append(Reason("obsolete", f"已废止" + (f"，现行版本为{self.current_of(code)}" if self.current_of(code) else "")))
+                rs.append(Reason("obsolete", "已废止" + (f"，现行版本为{self.current_of(code)}" if self.current_of(code) else "")))
             elif s.status == "即将实施":
                 rs.append(Reason("upcoming", f"即将实施（{s.effective}）"))
             else:
