@@ -57,29 +57,11 @@ class StandardCatalogue:
 
     def chain_forward(self, code: str) -> list[str]:
         """What replaced `code`, then what replaced that, ... (the current edition last)."""
-        out, seen = [], {code}
-        frontier = list(self.replaced_by.get(code, []))
-        while frontier:
-            nxt = frontier.pop(0)
-            if nxt in seen:
-                continue
-            seen.add(nxt)
-            out.append(nxt)
-            frontier += self.replaced_by.get(nxt, [])
-        return out
+        return _walk(code, self.replaced_by)
 
     def chain_backward(self, code: str) -> list[str]:
         """What `code` replaced, and what that replaced, ..."""
-        out, seen = [], {code}
-        frontier = list(self.replaces.get(code, []))
-        while frontier:
-            prev = frontier.pop(0)
-            if prev in seen:
-                continue
-            seen.add(prev)
-            out.append(prev)
-            frontier += self.replaces.get(prev, [])
-        return out
+        return _walk(code, self.replaces)
 
     def current_of(self, code: str) -> str | None:
         """The edition in force that (transitively) replaced `code`, or None."""
@@ -153,6 +135,19 @@ class StandardCatalogue:
             out.append((code, score, list(dict.fromkeys(rs))))
         out.sort(key=lambda t: (-t[1], STATUS_ORDER.get(self.by_code[t[0]].status, 3), t[0]))
         return out
+
+
+def _walk(start: str, links: dict[str, list[str]]) -> list[str]:
+    """Breadth-first along replacement links, each code once, `start` excluded."""
+    out, seen = [], {start}
+    frontier = list(links.get(start, []))
+    while frontier:
+        code = frontier.pop(0)
+        if code not in seen:
+            seen.add(code)
+            out.append(code)
+            frontier += links.get(code, [])
+    return out
 
 
 def _edition_order(s: m.Standard) -> tuple:
