@@ -169,7 +169,7 @@ def cmd_eval(settings: Settings, args) -> int:
 
         queries = read_queries(args.queries, default_target="docs")
         report = evaluate_docs(read_docs(args.docs), queries, load_encoder(settings.encoder),
-                               settings.index_dir.parent / "var" / "cache", args.fusion, args.dense_weight,
+                               settings.cache_dir, args.fusion, args.dense_weight,
                                not args.no_bigrams)
     else:
         report, rows = evaluate_searcher(_searcher(settings), read_queries(args.queries))

@@ -7,6 +7,7 @@ Built once at the edge (CLI, API startup) and shared; it reads the database only
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from engine.ranking import rules
 from engine.ranking.fusion import aggregate, convex_fusion, top_k
 from engine.ranking.results import Hit, MatchedCapability, Reason, Recommendation, SearchResult
 from engine.ranking.standards import StandardCatalogue
+from engine.ranking.views import AgencyView, CapabilityView, QualificationView
 from engine.regions import RegionIndex
 from engine.storage import models as m
 from engine.storage.db import Database
@@ -72,29 +74,36 @@ class Searcher:
                 s.expunge(obj)
 
     # ---- the shared retrieval core -------------------------------------------------------------
-    def _demand(self, text: str, region: str | None) -> Demand:
-        return analyze(text, self.regions, self.lexicon, region, self.mandatory_terms)
-
-    def _query_vector(self, demand: Demand) -> np.ndarray:
-        return self.encoder.encode_queries([demand.search_text])[0]
+    def _prepare(
+        self, text: str, region: str | None, limit: int, as_of: date | None
+    ) -> tuple[Demand, np.ndarray, date]:
+        """Check the request, read the demand and encode it once for every target ranked."""
+        if not 1 <= limit <= 100:
+            raise InvalidInput("limit must be between 1 and 100")
+        demand = analyze(text, self.regions, self.lexicon, region, self.mandatory_terms)
+        qvec = self.encoder.encode_queries([demand.search_text])[0]
+        return demand, qvec, as_of or self.settings.today()
 
     def retrieve(self, collection: Collection, demand: Demand, qvec: np.ndarray) -> np.ndarray:
         """Fused lexical + dense score of every document in a collection."""
         tok = self.index.tokenizer
         tokens = tok.tokenize(demand.normalized)
-        extra = [t for t in tok.tokenize(demand.expansion) if t not in set(tokens)] if demand.expansion else []
+        seen = set(tokens)
+        extra = [t for t in tok.tokenize(demand.expansion) if t not in seen] if demand.expansion else []
         weights = {t: EXPANSION_WEIGHT for t in extra}
         lexical = collection.bm25.score(tokens + extra, weights)
         dense = collection.dense.all_scores(qvec)
         return convex_fusion(lexical, dense, DENSE_WEIGHT[collection.target])
 
-    def matched_terms(self, demand: Demand, doc_text: str) -> tuple[str, ...]:
-        tok = self.index.tokenizer
+    def query_words(self, demand: Demand) -> list[str]:
+        """The demand's words (no bigrams) that explanations report when a document has them too."""
+        return [t for t in self.index.tokenizer.tokenize(demand.search_text) if not t.startswith("~") and len(t) > 1]
+
+    def matched_terms(self, query_words: list[str], doc_text: str) -> tuple[str, ...]:
         doc_tokens = self._doc_tokens.get(doc_text)
         if doc_tokens is None:
-            doc_tokens = self._doc_tokens[doc_text] = frozenset(tok.tokenize(doc_text))
-        query = [t for t in tok.tokenize(demand.search_text) if not t.startswith("~")]
-        return tuple(dict.fromkeys(t for t in query if t in doc_tokens and len(t) > 1))
+            doc_tokens = self._doc_tokens[doc_text] = frozenset(self.index.tokenizer.tokenize(doc_text))
+        return tuple(dict.fromkeys(t for t in query_words if t in doc_tokens))
 
     # ---- public API ------------------------------------------------------------------------------
     def search(
@@ -102,11 +111,7 @@ class Searcher:
     ) -> SearchResult:
         if target not in TARGETS:
             raise InvalidInput(f"unknown target {target!r}: one of {', '.join(TARGETS)}")
-        if not 1 <= limit <= 100:
-            raise InvalidInput("limit must be between 1 and 100")
-        as_of = as_of or self.settings.today()
-        demand = self._demand(text, region)
-        qvec = self._query_vector(demand)
+        demand, qvec, as_of = self._prepare(text, region, limit, as_of)
         ranker = {"agency": self._agencies, "expert": self._experts, "equipment": self._equipment,
                   "standard": self._standards}[target]
         hits, excluded = ranker(demand, qvec, limit, as_of)
@@ -115,11 +120,7 @@ class Searcher:
     def recommend(
         self, text: str, region: str | None = None, limit: int = 10, as_of: date | None = None
     ) -> Recommendation:
-        if not 1 <= limit <= 100:
-            raise InvalidInput("limit must be between 1 and 100")
-        as_of = as_of or self.settings.today()
-        demand = self._demand(text, region)
-        qvec = self._query_vector(demand)
+        demand, qvec, as_of = self._prepare(text, region, limit, as_of)
         agencies, excluded = self._agencies(demand, qvec, limit, as_of)
         experts, _ = self._experts(demand, qvec, 3, as_of)
         equipment, _ = self._equipment(demand, qvec, 3, as_of)
@@ -136,47 +137,49 @@ class Searcher:
         blocked: dict[str, list[Reason]] = {}  # barred and shown, with the reason
         barred: set[str] = set()
         top = top_k(scores, CANDIDATES)
+        shown_from = EXCLUDED_SHOWN * float(scores[top[0]]) if top.size else 0.0
         for row in top:
             base = float(scores[row])
             if base <= 0:
                 break
             doc = coll.docs[row]
             agency = self.agencies.get(doc.key)
-            if agency is None:
+            if agency is None or agency.id in barred:
                 continue
-            cap = agency.capabilities[doc.meta["position"]]
             if agency.status != "正常":
                 barred.add(agency.id)
-                if agency.id not in blocked and base >= EXCLUDED_SHOWN * float(scores[top[0]]):
+                if base >= shown_from:
                     blocked[agency.id] = [Reason("suspended", f"机构状态为“{agency.status}”，不予推荐", rules.EXCLUDE)]
                 continue
+            cap = agency.capabilities[doc.meta["position"]]
             reasons = rules.capability_reasons(agency, cap, demand, self.regions, as_of)
             if demand.services and cap.service not in demand.services:
                 reasons.append(Reason("service_mismatch", f"提供的是{cap.service}，需求更接近"
                                       f"{'/'.join(sorted(demand.services))}", SERVICE_MISMATCH))
             factor = rules.effect(reasons)
-            if agency.id in barred:
-                continue
             if factor == rules.EXCLUDE:
                 # Its best match for this demand is barred: a weaker, unrelated capability must not stand in.
                 # Only agencies that were real candidates for this demand are worth listing as excluded.
                 if agency.id not in per_agency:
                     barred.add(agency.id)
-                    if base >= EXCLUDED_SHOWN * float(scores[top[0]]):
+                    if base >= shown_from:
                         blocked[agency.id] = [r for r in reasons if r.effect == rules.EXCLUDE]
                 continue
             per_agency[agency.id].append((base * factor, row, reasons))
         ranked = sorted(
             ((aggregate([s for s, _, _ in caps]), aid) for aid, caps in per_agency.items()), key=lambda t: (-t[0], t[1])
         )
-        hits = [self._agency_hit(aid, score, per_agency[aid], demand) for score, aid in ranked[:limit]]
+        words = self.query_words(demand)
+        hits = [self._agency_hit(aid, score, per_agency[aid], demand, words) for score, aid in ranked[:limit]]
         excluded = [
             Hit("agency", aid, self.agencies[aid].name, 0.0, reasons=tuple(rs), details=self._agency_details(aid))
             for aid, rs in blocked.items() if aid not in per_agency
         ][:limit]
         return hits, excluded
 
-    def _agency_hit(self, aid: str, score: float, caps: list[tuple[float, int, list[Reason]]], demand: Demand) -> Hit:
+    def _agency_hit(
+        self, aid: str, score: float, caps: list[tuple[float, int, list[Reason]]], demand: Demand, words: list[str]
+    ) -> Hit:
         agency = self.agencies[aid]
         coll = self.index.collections["agency"]
         caps = sorted(caps, key=lambda c: -c[0])[:3]
@@ -184,9 +187,8 @@ class Searcher:
         terms: list[str] = []
         for cap_score, row, _ in caps:
             c = agency.capabilities[coll.docs[row].meta["position"]]
-            matched.append(MatchedCapability(c.category, c.service, c.object, c.scope, c.basis, c.limits,
-                                             round(cap_score, 4)))
-            terms += self.matched_terms(demand, coll.docs[row].text)
+            matched.append(MatchedCapability(**asdict(c), score=round(cap_score, 4)))
+            terms += self.matched_terms(words, coll.docs[row].text)
         reasons = list(dict.fromkeys(caps[0][2]))
         if demand.lexicon_hits:
             reasons.insert(0, Reason("lexicon", "；".join(f"“{t}”即{'、'.join(f)}" for t, f in demand.lexicon_hits)))
@@ -218,8 +220,9 @@ class Searcher:
             title, reasons, details = judge(doc.key)
             ranked.append((base * rules.effect(reasons), doc, title, reasons, details))
         ranked.sort(key=lambda t: (-t[0], t[1].key))
+        words = self.query_words(demand)
         hits = [
-            Hit(target, doc.key, title, round(score, 4), self.matched_terms(demand, doc.text), (), tuple(reasons),
+            Hit(target, doc.key, title, round(score, 4), self.matched_terms(words, doc.text), (), tuple(reasons),
                 details)
             for score, doc, title, reasons, details in ranked[:limit]
         ]
@@ -262,11 +265,12 @@ class Searcher:
         scores = self.retrieve(coll, demand, qvec)
         text_scores = {coll.docs[i].key: float(scores[i]) for i in top_k(scores, CANDIDATES) if scores[i] > 0}
         ranked = self.catalogue.rank(demand, text_scores, as_of)
+        words = self.query_words(demand)
         hits = []
         for code, score, reasons in ranked[:limit]:
             std = self.catalogue.by_code[code]
             hits.append(Hit("standard", code, std.title, round(score, 4),
-                            self.matched_terms(demand, f"{std.code} {std.title} {std.scope or ''}"), (),
+                            self.matched_terms(words, f"{std.code} {std.title} {std.scope or ''}"), (),
                             tuple(reasons), self.catalogue.details(code)))
         return hits, []
 
@@ -283,10 +287,10 @@ def describe(demand: Demand) -> dict:
     }
 
 
-def _agency_view(a: m.Agency) -> rules.AgencyView:
-    return rules.AgencyView(
+def _agency_view(a: m.Agency) -> AgencyView:
+    return AgencyView(
         a.id, a.name, a.kind, a.region, a.city, tuple(a.service_area or ()), a.status,
-        tuple(rules.QualificationView(q.type, q.number, q.valid_until) for q in a.qualifications),
-        tuple(rules.CapabilityView(c.category, c.service, c.object, c.scope, tuple(c.basis or ()), c.limits)
+        tuple(QualificationView(q.type, q.number, q.valid_until) for q in a.qualifications),
+        tuple(CapabilityView(c.category, c.service, c.object, c.scope, tuple(c.basis or ()), c.limits)
               for c in a.capabilities),
     )

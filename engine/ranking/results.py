@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from engine.ranking.views import CapabilityView
+
 
 @dataclass(frozen=True)
 class Reason:
@@ -16,14 +18,10 @@ class Reason:
 
 
 @dataclass(frozen=True)
-class MatchedCapability:
-    category: str
-    service: str
-    object: str
-    scope: str | None
-    basis: tuple[str, ...]
-    limits: str | None
-    score: float
+class MatchedCapability(CapabilityView):
+    """A capability that matched the demand, with its score after the rules."""
+
+    score: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,11 @@ score; `EXCLUDE` (0.0) removes the agency for that service. Pure functions over 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 from engine.demand import Demand
 from engine.ranking.results import Reason
+from engine.ranking.views import AgencyView, CapabilityView
 from engine.regions import RegionIndex
 
 EXCLUDE = 0.0
@@ -28,36 +28,6 @@ ON_SITE_LOCAL = 1.05
 ON_SITE_FAR = 0.6
 CALIBRATION_FOR_LEGAL = 0.5
 STATION_GUIDANCE = 1.05
-
-
-@dataclass(frozen=True)
-class QualificationView:
-    type: str
-    number: str | None
-    valid_until: date | None
-
-
-@dataclass(frozen=True)
-class CapabilityView:
-    category: str
-    service: str
-    object: str
-    scope: str | None
-    basis: tuple[str, ...]
-    limits: str | None
-
-
-@dataclass(frozen=True)
-class AgencyView:
-    id: str
-    name: str
-    kind: str
-    region: str
-    city: str | None
-    service_area: tuple[str, ...]
-    status: str
-    qualifications: tuple[QualificationView, ...]
-    capabilities: tuple[CapabilityView, ...]
 
 
 def required_qualifications(agency: AgencyView, cap: CapabilityView) -> tuple[str, ...]:

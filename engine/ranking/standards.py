@@ -127,7 +127,8 @@ class StandardCatalogue:
             s = self.by_code[code]
             rs = reasons[code]
             if s.status == "废止":
-                rs.append(Reason("obsolete", "已废止" + (f"，现行版本为{self.current_of(code)}" if self.current_of(code) else "")))
+                current = self.current_of(code)
+                rs.append(Reason("obsolete", "已废止" + (f"，现行版本为{current}" if current else "")))
             elif s.status == "即将实施":
                 rs.append(Reason("upcoming", f"即将实施（{s.effective}）"))
             else:
