@@ -48,7 +48,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("queries", type=Path)
     s.add_argument("--docs", type=Path, help="evaluate the bare retrieval core on {id,text} documents instead")
     s.add_argument("--fusion", default="convex", choices=["convex", "rrf", "bm25", "dense"], help="with --docs")
-    s.add_argument("--dense-weight", type=float, default=0.5, help="with --docs and convex fusion")
+    # General-domain paraphrase text favours the encoder (SimCLUE sweep in the README); the station's own
+    # collections, full of instrument names and codes, use the lower weights in engine/search.py.
+    s.add_argument("--dense-weight", type=float, default=0.8, help="with --docs and convex fusion")
     s.add_argument("--no-bigrams", action="store_true", help="with --docs: jieba words only")
     s.add_argument("--json", action="store_true")
     s.add_argument("--details", type=Path, help="write per-query rankings and scores to this JSON lines file")
