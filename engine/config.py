@@ -28,6 +28,17 @@ class Settings(BaseSettings):
     home_city: str = "唐山市"
     # The one-stop station whose guidance items the station serves itself (§6.1.3 a).
     station_agency_id: str = "AG0001"
+    # Archive numbers PREFIX-YEAR-NNNNNN (§7.3.4); the year is the station's local year.
+    archive_prefix: str = "TS"
+    timezone: str = "Asia/Shanghai"
+    # Uploaded corpus files are kept here before they are ingested, so an accepted upload is never lost.
+    upload_dir: Path = ROOT / "var" / "uploads"
+    upload_max_bytes: int = 50 * 1024 * 1024
+    # Requests without a key act as the `public` role (the self-search page), rate-limited per client address.
+    anonymous_public: bool = True
+    anonymous_rate_per_minute: int = 120
+    # How often a worker checks whether another process swapped in a new index.
+    index_check_seconds: float = 2.0
 
     def today(self) -> date:
         return date.today()

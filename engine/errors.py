@@ -2,8 +2,14 @@
 
     QiError                      base; `code` is stable and ends up in CLI messages and the API's error body
     ├── InvalidInput             the caller's input is malformed (empty text, unknown target, bad date ...)
+    │   └── PayloadTooLarge      an upload over the size limit
     ├── NotFound                 an id or code that does not exist
-    ├── IngestRejected           some rows of an ingest were rejected (the good ones were loaded)
+    ├── Conflict                 the request does not fit the record's state (feedback before dispatch ...)
+    ├── IngestRejected           some rows of an ingest were rejected
+    ├── Unauthorized             no API key, or an unknown or revoked one
+    ├── Forbidden                the key's role does not allow this
+    │   └── OriginNotAllowed     a widget key used from an origin it was not issued for
+    ├── RateLimited              the key used up its requests for now; `retry_after` seconds
     └── IndexError_              the index on disk is missing, corrupt or built for another setup
         └── IndexMismatch        the manifest does not match the running encoder / dictionary / format
 """
@@ -25,14 +31,51 @@ class InvalidInput(QiError):
     status = 422
 
 
+class PayloadTooLarge(InvalidInput):
+    code = "payload_too_large"
+    status = 413
+
+
 class NotFound(QiError):
     code = "not_found"
     status = 404
 
 
+class Conflict(QiError):
+    code = "conflict"
+    status = 409
+
+
 class IngestRejected(QiError):
     code = "ingest_rejected"
     status = 422
+
+    def __init__(self, message: str, rejected: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.rejected = rejected or []
+
+
+class Unauthorized(QiError):
+    code = "unauthorized"
+    status = 401
+
+
+class Forbidden(QiError):
+    code = "forbidden"
+    status = 403
+
+
+class OriginNotAllowed(Forbidden):
+    code = "origin_not_allowed"
+
+
+class RateLimited(QiError):
+    code = "rate_limited"
+    status = 429
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class IndexError_(QiError):

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from engine.errors import InvalidInput
+from engine.errors import IngestRejected, InvalidInput
 from engine.schemas import SCHEMAS, AgencyIn, CapabilityRowIn, QualificationRowIn, StandardIn
 from engine.storage import models as m
 from engine.storage.db import Database
@@ -137,25 +137,36 @@ def ingest_paths(db: Database, paths: list[Path], kind: str | None = None) -> In
     return report
 
 
-def ingest_file(db: Database, path: Path, kind: str, report: IngestReport) -> None:
+def ingest_file(db: Database, path: Path, kind: str, report: IngestReport, all_or_nothing: bool = False) -> None:
+    """Load one file. With `all_or_nothing` (API uploads) a single bad row rolls the whole file back."""
     schema = SCHEMAS[kind]
     loaded = 0
+    rejected_before = len(report.rejected)
     with db.session() as session:
-        for lineno, raw in read_rows(path):
-            if isinstance(raw, str):
-                report.rejected.append(RejectedRow(str(path), lineno, raw))
-                continue
-            try:
-                row = schema.model_validate(raw)
-                problem = _store(session, kind, row)
-            except ValidationError as exc:
-                problem = _reason(exc)
-            if problem:
-                report.rejected.append(RejectedRow(str(path), lineno, problem))
-            else:
-                loaded += 1
-            if loaded % 500 == 0:
-                session.flush()
+        try:
+            for lineno, raw in read_rows(path):
+                if isinstance(raw, str):
+                    report.rejected.append(RejectedRow(str(path), lineno, raw))
+                    continue
+                try:
+                    row = schema.model_validate(raw)
+                    problem = _store(session, kind, row)
+                except ValidationError as exc:
+                    problem = _reason(exc)
+                if problem:
+                    report.rejected.append(RejectedRow(str(path), lineno, problem))
+                else:
+                    loaded += 1
+                if loaded % 500 == 0:
+                    session.flush()
+        except UnicodeDecodeError:
+            raise InvalidInput(f"{path}: not UTF-8 text") from None
+        except csv.Error as exc:
+            raise InvalidInput(f"{path}: not a readable CSV file ({exc})") from None
+        bad = report.rejected[rejected_before:]
+        if all_or_nothing and (bad or not loaded):
+            reason = f"{len(bad)} row(s) rejected, nothing was loaded" if bad else "no rows in the file"
+            raise IngestRejected(f"{path.name}: {reason}", [str(r) for r in bad[:50]])
     report.loaded[kind] = report.loaded.get(kind, 0) + loaded
 
 

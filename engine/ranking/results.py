@@ -46,6 +46,9 @@ class SearchResult:
     hits: tuple[Hit, ...]
     excluded: tuple[Hit, ...] = ()
     demand: dict[str, Any] = field(default_factory=dict)
+    total: int | None = None  # search_page: hits in the whole filtered pool
+    offset: int = 0
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

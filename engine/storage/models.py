@@ -1,11 +1,11 @@
-"""ORM tables for the station's resource libraries (§5.3): agencies, experts, equipment, enterprises, records, standards."""
+"""ORM tables: the station's resource libraries (§5.3) and its own records (demands, keys, audit, jobs)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -167,3 +167,93 @@ class StandardReplacement(Base):
     __tablename__ = "standard_replacements"
     replaced: Mapped[str] = mapped_column(String(60), primary_key=True)
     replacement: Mapped[str] = mapped_column(String(60), primary_key=True)
+
+
+# ---- the station's own records: demands and their timeline, API keys, audit log, background jobs -------------
+
+
+class DemandRecord(Base):
+    """服务需求 — one demand received by the station, numbered for the archive (§7.3.4)."""
+
+    __tablename__ = "demands"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    year: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(20))
+    enterprise_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    region: Mapped[str | None] = mapped_column(String(60))
+    contact_person: Mapped[str | None] = mapped_column(String(60))
+    contact_phone: Mapped[str | None] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    dispatched_to: Mapped[str | None] = mapped_column(String(32))
+    satisfaction: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str | None] = mapped_column(String(40))
+    events: Mapped[list[DemandEvent]] = relationship(
+        back_populates="demand", cascade="all, delete-orphan", order_by="DemandEvent.id"
+    )
+    __table_args__ = (UniqueConstraint("year", "seq"),)
+
+
+class DemandEvent(Base):
+    """流程跟踪 — one step of a demand: received, matched, dispatched, follow-up, feedback."""
+
+    __tablename__ = "demand_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    demand_id: Mapped[int] = mapped_column(ForeignKey("demands.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str | None] = mapped_column(String(40))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    demand: Mapped[DemandRecord] = relationship(back_populates="events")
+
+
+class ArchiveCounter(Base):
+    """The last archive sequence issued per prefix and year; bumped in the same transaction as the insert."""
+
+    __tablename__ = "archive_counters"
+    prefix: Mapped[str] = mapped_column(String(10), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ApiKey(Base):
+    """An API key: only the SHA-256 of its secret is stored."""
+
+    __tablename__ = "api_keys"
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String(100), default="")
+    origins: Mapped[list[str]] = mapped_column(JSON, default=list)
+    rate_per_minute: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEntry(Base):
+    """审计 — who read or changed which demand or personal record, when, from where."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    key_id: Mapped[str | None] = mapped_column(String(16), index=True)
+    role: Mapped[str] = mapped_column(String(10))
+    action: Mapped[str] = mapped_column(String(30))
+    object: Mapped[str] = mapped_column(String(80), index=True)
+    client: Mapped[str | None] = mapped_column(String(60))
+
+
+class Job(Base):
+    """A background job (reindex), visible to every API worker through the database."""
+
+    __tablename__ = "jobs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

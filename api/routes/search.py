@@ -1,0 +1,72 @@
+"""§6.1.3 matching: recommend for a demand, search one target with filters and facets, autocomplete."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from api.deps import READ_ERRORS, errors, shaped, state_of
+from api.schemas import RecommendIn, RecommendOut, SearchOut, SuggestOut
+from api.security import require
+from engine.demand import MAX_TEXT
+from engine.errors import NotFound
+from engine.keys import Principal
+from engine.ranking.filters import Filters
+from engine.storage import models as m
+
+router = APIRouter(prefix="/v1", tags=["matching"])
+
+
+@router.post("/recommend", response_model=RecommendOut, responses={**READ_ERRORS, **errors(404)})
+def recommend(body: RecommendIn, request: Request,
+              principal: Annotated[Principal, Depends(require("recommend"))]) -> dict:
+    """Ranked agencies with reasons, plus experts, shared equipment and standards for the same demand."""
+    state = state_of(request)
+    searcher = state.searcher()
+    region = body.region
+    if body.enterprise_id:
+        with state.db.session() as s:
+            enterprise = s.get(m.Enterprise, body.enterprise_id)
+        if enterprise is None:
+            raise NotFound(f"no enterprise {body.enterprise_id!r}")
+        region = region or enterprise.region
+    rec = searcher.recommend(body.text, region, body.limit, body.as_of)
+    return shaped(principal, rec.to_dict())
+
+
+@router.get("/search", response_model=SearchOut, responses=READ_ERRORS)
+def search(
+    request: Request,
+    principal: Annotated[Principal, Depends(require("search"))],
+    q: Annotated[str, Query(min_length=1, max_length=MAX_TEXT, description="what is needed, in plain words")],
+    target: Literal["agency", "expert", "equipment", "standard"] = "agency",
+    region: Annotated[str | None, Query(max_length=60)] = None,
+    category: Annotated[str | None, Query(max_length=40, description="agency capability category / expert domain")] = None,
+    service_type: Annotated[str | None, Query(max_length=20, description="agency service: 检定, 校准, 检测 ...")] = None,
+    qualification_type: Annotated[str | None, Query(max_length=40, description="CMA, CNAS ... valid today")] = None,
+    kind: Annotated[str | None, Query(max_length=40, description="agency kind or standard kind")] = None,
+    status: Annotated[str | None, Query(max_length=20, description="equipment or standard status")] = None,
+    shareable: bool | None = None,
+    available: bool | None = None,
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+    offset: Annotated[int, Query(ge=0, le=99)] = 0,
+    as_of: date | None = None,
+) -> dict:
+    """One target, filtered and paged; `facets` count the whole filtered result pool (up to 100 hits)."""
+    filters = Filters(category, service_type, qualification_type, kind, status, shareable, available)
+    result = state_of(request).searcher().search_page(q, target, region, filters, limit, offset, as_of)
+    return shaped(principal, result.to_dict())
+
+
+@router.get("/suggest", response_model=SuggestOut, responses=READ_ERRORS)
+def suggest(
+    request: Request,
+    principal: Annotated[Principal, Depends(require("suggest"))],
+    q: Annotated[str, Query(min_length=1, max_length=100)],
+    limit: Annotated[int, Query(ge=1, le=20)] = 8,
+) -> dict:
+    """Autocomplete: capability objects, everyday words (地磅), agency names and standard codes."""
+    items = state_of(request).searcher().suggester.suggest(q, limit)
+    return shaped(principal, {"query": q, "suggestions": [s.to_dict() for s in items]})

@@ -1,0 +1,131 @@
+"""API keys with roles (§7.5): `staff` (everything), `public` (search, lookups, recommend), `widget` (recommend and
+suggest, from its configured origins only).
+
+A key reads `qi_<id>_<secret>`; only SHA-256 of the secret is stored (the secret is 32 random bytes, so a plain
+hash is enough; there is nothing to brute-force). Lookups are cached for a few seconds per process, so a revoked
+key stops working everywhere within `CACHE_SECONDS`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+
+from engine.errors import InvalidInput, NotFound, Unauthorized
+from engine.storage import models as m
+from engine.storage.db import Database
+from engine.workflow import utcnow
+
+ROLES = ("staff", "public", "widget")
+# What each role may do; the API names the permission each route needs.
+PERMISSIONS = {
+    "staff": frozenset({"recommend", "suggest", "search", "lookup", "demand.create", "demand", "admin", "personal"}),
+    "public": frozenset({"recommend", "suggest", "search", "lookup", "demand.create"}),
+    "widget": frozenset({"recommend", "suggest"}),
+}
+DEFAULT_RATE = {"staff": 600, "public": 120, "widget": 60}  # requests per minute
+CACHE_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a key's id, role, allowed origins and rate; `key_id` None is the anonymous public caller."""
+
+    key_id: str | None
+    role: str
+    origins: tuple[str, ...] = ()
+    rate_per_minute: int = DEFAULT_RATE["public"]
+    name: str = ""
+
+    def can(self, permission: str) -> bool:
+        return permission in PERMISSIONS[self.role]
+
+
+def normalize_origin(origin: str) -> str:
+    """`https://Portal.gov.cn/` -> `https://portal.gov.cn`; refuse anything that is not scheme://host[:port]."""
+    parts = urlsplit(origin.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/") or parts.query:
+        raise InvalidInput(f"not an origin (scheme://host[:port]): {origin!r}")
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname.lower()}{port}"
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class KeyStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._cache: dict[str, tuple[float, Principal | None]] = {}
+        self._lock = threading.Lock()
+        self._origins: tuple[float, frozenset[str]] = (0.0, frozenset())
+
+    def create(self, role: str, name: str = "", origins: list[str] | None = None, rate: int | None = None) -> str:
+        """Store a new key and return it in clear, the only time it is ever shown."""
+        if role not in ROLES:
+            raise InvalidInput(f"unknown role {role!r}: one of {', '.join(ROLES)}")
+        origins = [normalize_origin(o) for o in origins or []]
+        if role == "widget" and not origins:
+            raise InvalidInput("a widget key needs at least one allowed origin (--origin https://portal.example.cn)")
+        if rate is not None and rate < 1:
+            raise InvalidInput("rate must be at least 1 request per minute")
+        key_id, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
+        with self.db.session() as s:
+            s.add(m.ApiKey(id=key_id, secret_hash=_hash(secret), role=role, name=name, origins=origins,
+                           rate_per_minute=rate or DEFAULT_RATE[role], created_at=utcnow()))
+        return f"qi_{key_id}_{secret}"
+
+    def revoke(self, key_id: str) -> None:
+        with self.db.session() as s:
+            key = s.get(m.ApiKey, key_id)
+            if key is None:
+                raise NotFound(f"no key {key_id!r}")
+            key.revoked_at = key.revoked_at or utcnow()
+        with self._lock:
+            self._cache.clear()
+
+    def list(self) -> list[m.ApiKey]:
+        with self.db.session() as s:
+            return list(s.scalars(select(m.ApiKey).order_by(m.ApiKey.created_at)))
+
+    def authenticate(self, token: str) -> Principal:
+        now = time.monotonic()
+        with self._lock:
+            hit = self._cache.get(token)
+        if hit is None or now - hit[0] > CACHE_SECONDS:
+            hit = (now, self._lookup(token))
+            with self._lock:
+                if len(self._cache) > 10_000:
+                    self._cache.clear()
+                self._cache[token] = hit
+        if hit[1] is None:
+            raise Unauthorized("unknown or revoked API key")
+        return hit[1]
+
+    def _lookup(self, token: str) -> Principal | None:
+        parts = token.split("_", 2)
+        if len(parts) != 3 or parts[0] != "qi":
+            return None
+        with self.db.session() as s:
+            key = s.get(m.ApiKey, parts[1])
+        if key is None or key.revoked_at is not None or not hmac.compare_digest(key.secret_hash, _hash(parts[2])):
+            return None
+        return Principal(key.id, key.role, tuple(key.origins or ()), key.rate_per_minute, key.name)
+
+    def widget_origins(self) -> frozenset[str]:
+        """Every origin some live widget key allows: what a CORS preflight (which carries no key) may be told."""
+        at, origins = self._origins
+        if time.monotonic() - at > CACHE_SECONDS:
+            with self.db.session() as s:
+                rows = s.scalars(select(m.ApiKey).where(m.ApiKey.role == "widget", m.ApiKey.revoked_at.is_(None)))
+                origins = frozenset(o for k in rows for o in k.origins or ())
+            self._origins = (time.monotonic(), origins)
+        return origins
