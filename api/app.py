@@ -13,7 +13,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -112,6 +112,7 @@ def _pages(app: FastAPI) -> None:
     app.add_api_route("/console", page("console.html"), include_in_schema=False)
     app.add_api_route("/widget/qi-recommend.js", page("widget/qi-recommend.js"), include_in_schema=False)
     app.add_api_route("/console/", lambda: RedirectResponse("/console"), include_in_schema=False)
+    app.add_api_route("/favicon.ico", lambda: Response(status_code=204), include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
 

@@ -61,6 +61,31 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("demo", help="a short demonstration of recommend on typical demands")
 
+    s = sub.add_parser("serve", help="run the HTTP API, the public page, the staff console and the widget")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--workers", type=int, default=1, help="worker processes, each loading the same index")
+    s.add_argument("--demo-host-port", type=int,
+                   help="also serve a demo portal page on this port (a different origin) embedding the widget")
+
+    s = sub.add_parser("keys", help="API keys: create (prints the key once), list, revoke")
+    keys = s.add_subparsers(dest="action", required=True)
+    k = keys.add_parser("create")
+    k.add_argument("--role", required=True, choices=["staff", "public", "widget"])
+    k.add_argument("--name", default="")
+    k.add_argument("--origin", action="append", default=[], help="widget keys: an allowed origin (repeatable)")
+    k.add_argument("--rate", type=int, help="requests per minute (default by role: staff 600, public 120, widget 60)")
+    keys.add_parser("list")
+    k = keys.add_parser("revoke")
+    k.add_argument("key_id")
+
+    s = sub.add_parser("loadtest", help="hold N connections on POST /v1/recommend and report throughput and latency")
+    s.add_argument("--url", default="http://127.0.0.1:8000")
+    s.add_argument("--key", help="API key to send (use one with a high --rate)")
+    s.add_argument("--connections", type=int, default=32)
+    s.add_argument("--duration", type=float, default=60.0)
+    s.add_argument("--queries", type=Path, default=Path(__file__).resolve().parent.parent / "corpora/eval/dev.jsonl")
+
     s = sub.add_parser("lexicon", help="mine colloquial terms from the service records into corpora/lexicon/mined.tsv")
     s.add_argument("action", choices=["mine"])
     return p
@@ -243,8 +268,43 @@ def cmd_lexicon(settings: Settings, args) -> int:
     return 0
 
 
+def cmd_serve(settings: Settings, args) -> int:
+    from api.server import serve
+
+    return serve(settings, args.host, args.port, args.workers, args.demo_host_port)
+
+
+def cmd_keys(settings: Settings, args) -> int:
+    from engine.keys import KeyStore
+
+    store = KeyStore(_db(settings))
+    if args.action == "create":
+        key = store.create(args.role, args.name, args.origin, args.rate)
+        print(key)
+        print(f"qi keys: created a {args.role} key; it is shown only now, store it safely", file=sys.stderr)
+    elif args.action == "list":
+        for k in store.list():
+            state = f"revoked {k.revoked_at:%Y-%m-%d}" if k.revoked_at else "active"
+            print(f"{k.id}  {k.role:6s}  {k.rate_per_minute:5d}/min  {state:18s}  {k.name}  {' '.join(k.origins or [])}")
+    else:
+        store.revoke(args.key_id)
+        print(f"revoked {args.key_id}")
+    return 0
+
+
+def cmd_loadtest(settings: Settings, args) -> int:
+    from engine.evaluation.loadtest import run_load
+    from engine.evaluation.runner import read_queries
+
+    texts = [q["query"] for q in read_queries(args.queries)]
+    report = run_load(args.url, args.key, texts, args.connections, args.duration)
+    print(json.dumps(report, ensure_ascii=False))
+    return 0 if report["errors"] == 0 else 1
+
+
 COMMANDS = {"ingest": cmd_ingest, "index": cmd_index, "search": cmd_search, "recommend": cmd_recommend,
-            "eval": cmd_eval, "bench": cmd_bench, "demo": cmd_demo, "lexicon": cmd_lexicon}
+            "eval": cmd_eval, "bench": cmd_bench, "demo": cmd_demo, "lexicon": cmd_lexicon, "serve": cmd_serve,
+            "keys": cmd_keys, "loadtest": cmd_loadtest}
 
 if __name__ == "__main__":
     sys.exit(main())
