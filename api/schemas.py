@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
 
 from engine.demand import MAX_TEXT
 from engine.workflow import CHANNELS, FOLLOW_UP_STATUSES
@@ -13,7 +13,20 @@ from engine.workflow import CHANNELS, FOLLOW_UP_STATUSES
 Text = Field(min_length=1, max_length=MAX_TEXT, description=f"the demand in plain Chinese, at most {MAX_TEXT} characters")
 
 
+def _iso_text(value: object) -> object:
+    """JSON has no date type: a date comes as an ISO string, never as a number (which lax parsing would take)."""
+    if not isinstance(value, str | date):
+        raise ValueError("expected an ISO 8601 string, e.g. 2026-12-01 or 2026-12-01T09:00:00+08:00")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_text)]
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_text)]
+
+
 class Strict(BaseModel):
+    """Request bodies: unknown fields and type coercions ("5" for 5, 0 for a date) are refused."""
+
     model_config = ConfigDict(extra="forbid")
 
 
@@ -69,8 +82,8 @@ class RecommendIn(Strict):
     text: str = Text
     region: str | None = Field(None, max_length=60, description="the enterprise's district or county, e.g. 乐亭县")
     enterprise_id: str | None = Field(None, max_length=32, description="takes the region from the enterprise record")
-    limit: int = Field(10, ge=1, le=50)
-    as_of: date | None = Field(None, description="rank as of this date (qualification validity); default today")
+    limit: StrictInt = Field(10, ge=1, le=50)
+    as_of: IsoDate | None = Field(None, description="rank as of this date (qualification validity); default today")
 
 
 class RecommendOut(BaseModel):
@@ -218,7 +231,7 @@ class DemandIn(Strict):
 
 
 class MatchIn(Strict):
-    limit: int = Field(10, ge=1, le=50)
+    limit: StrictInt = Field(10, ge=1, le=50)
 
 
 class DispatchIn(Strict):
@@ -226,8 +239,8 @@ class DispatchIn(Strict):
                                                "agency: handed to an agency (§6.1.3 b)")
     agency_id: str | None = Field(None, max_length=32)
     service_items: list[str] = Field(default_factory=list, max_length=20)
-    scheduled_at: datetime | None = Field(None, description="appointment or service time")
-    period_days: int | None = Field(None, ge=1, le=365, description="promised service period in days")
+    scheduled_at: IsoDateTime | None = Field(None, description="appointment or service time")
+    period_days: StrictInt | None = Field(None, ge=1, le=365, description="promised service period in days")
     note: str | None = Field(None, max_length=MAX_TEXT)
 
 
@@ -237,7 +250,7 @@ class EventIn(Strict):
 
 
 class FeedbackIn(Strict):
-    satisfaction: int = Field(ge=1, le=5)
+    satisfaction: StrictInt = Field(ge=1, le=5)
     comment: str | None = Field(None, max_length=MAX_TEXT)
 
 

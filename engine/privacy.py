@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 PHONE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
+DASHED_LANDLINE = re.compile(r"(?<![\dA-Za-z])(0\d{2,3})-(\d{7,8})(?!\d)")
 LANDLINE = re.compile(r"(?<!\d)(0\d{2,3})-?(\d{3,4})(\d{4})(?!\d)")
 ID_CARD = re.compile(r"(?<![\dA-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![\dA-Za-z])")
 EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
@@ -42,8 +43,10 @@ def mask_name(value: str | None) -> str | None:
 
 
 def mask_text(value: str) -> str:
-    """Mobile numbers, ID cards and e-mails inside free text (landlines are left: too close to codes and ids)."""
-    return mask_email(mask_id_card(PHONE.sub(r"\1****\3", value)))
+    """Mobile numbers, dashed landlines (0315-3545944), ID cards and e-mails inside free text. An undashed
+    landline is left alone: too close to certificate numbers and codes."""
+    value = DASHED_LANDLINE.sub(lambda mt: f"{mt[1]}-****{mt[2][-4:]}", PHONE.sub(r"\1****\3", value))
+    return mask_email(mask_id_card(value))
 
 
 def mask_contact(contact: dict[str, Any] | None) -> dict[str, Any]:

@@ -7,7 +7,8 @@ import re
 import time
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import Path as PathParam
 from sqlalchemy import text
 
 from api.deps import errors, state_of
@@ -77,7 +78,8 @@ def reindex(request: Request, principal: Staff) -> dict:
 
 
 @router.get("/admin/jobs/{job_id}", response_model=JobOut, responses=ERRORS)
-def job(job_id: int, request: Request, principal: Staff) -> dict:
+def job(job_id: Annotated[int, PathParam(ge=1, le=2**31 - 1)], request: Request, principal: Staff) -> dict:
+    """A background job: queued, running, done (with the new index's counts) or failed (with the error)."""
     return job_out(state_of(request).job(job_id))
 
 
@@ -88,9 +90,9 @@ def manifest(request: Request, principal: Staff) -> dict:
 
 
 @router.get("/admin/audit", response_model=list[AuditOut], responses=ERRORS)
-def audit(request: Request, principal: Staff, object: str | None = None, limit: int = 100) -> list[dict]:
+def audit(request: Request, principal: Staff, object: Annotated[str | None, Query(max_length=80)] = None,
+          limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[dict]:
     """The audit log, newest first; `object` narrows it to a demand number or record id."""
-    limit = max(1, min(limit, 1000))
     return [{"at": as_utc(a.at), "key_id": a.key_id, "role": a.role, "action": a.action, "object": a.object,
              "client": a.client} for a in state_of(request).workflow.audit_log(object, limit)]
 

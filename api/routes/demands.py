@@ -71,7 +71,7 @@ def list_demands(
     request: Request, principal: Staff,
     status: Literal[STATUSES] | None = None,  # type: ignore[valid-type]
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict:
     """The newest demands first; contacts masked."""
     rows, total = state_of(request).workflow.list(actor_of(request, principal), status, limit, offset)

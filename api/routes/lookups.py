@@ -117,7 +117,7 @@ def enterprises(
     request: Request, principal: Annotated[Principal, Depends(require("demand"))],
     q: Annotated[str | None, Query(max_length=100, description="part of the name, or the id")] = None,
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict:
     """Staff: find the enterprise a demand comes from. Contacts are masked in this list."""
     with state_of(request).db.session() as s:
