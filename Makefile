@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 QI := $(BIN)/qi
 
-.PHONY: setup demo test ingest index lint bench clean
+.PHONY: setup browser demo serve test ingest index lint bench loadtest clean
 
 setup: $(VENV)/.installed
 
@@ -23,10 +23,27 @@ ingest: setup
 index: ingest
 	$(QI) index
 
+# Debian's Chromium (the browser tests drive it with Playwright; nothing is downloaded by Playwright itself)
+# and a CJK font so the Chinese pages render in screenshots. Needs root or sudo, once per machine.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser:
+	@command -v chromium >/dev/null && fc-list :lang=zh 2>/dev/null | grep -q . || \
+	  ( $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk >/dev/null )
+
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PORTAL_PORT ?= 8081
+WORKERS ?= 2
+
+# Set up, ingest, index, show four typical demands, then serve the API, the pages and a demo portal.
 demo: index
 	$(QI) demo
+	$(QI) serve --host $(HOST) --port $(PORT) --workers $(WORKERS) --demo-host-port $(PORTAL_PORT)
 
-test: setup
+serve: setup
+	$(QI) serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
+
+test: setup browser
 	$(BIN)/python -m pytest -q
 
 lint: setup
@@ -35,5 +52,10 @@ lint: setup
 bench: index
 	$(QI) bench
 
+# 32 connections on POST /v1/recommend for 60 s against a running server (`make demo` or `make serve`).
+loadtest: setup
+	$(QI) loadtest --url http://$(HOST):$(PORT) --key "$$($(QI) keys create --role public --name loadtest --rate 1000000)" \
+	  --connections 32 --duration 60
+
 clean:
-	rm -rf $(VENV) indexes/current indexes/.build-* var
+	rm -rf $(VENV) indexes/current indexes/.build-* var tests/artifacts
