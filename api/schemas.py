@@ -10,7 +10,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
 from engine.demand import MAX_TEXT
 from engine.workflow import CHANNELS, FOLLOW_UP_STATUSES
 
-Text = Field(min_length=1, max_length=MAX_TEXT, description=f"the demand in plain Chinese, at most {MAX_TEXT} characters")
+Text = Field(min_length=1, max_length=MAX_TEXT,
+             description=f"the demand in plain Chinese, at most {MAX_TEXT} characters")
 
 
 def _iso_text(value: object) -> object:

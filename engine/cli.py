@@ -285,7 +285,8 @@ def cmd_keys(settings: Settings, args) -> int:
     elif args.action == "list":
         for k in store.list():
             state = f"revoked {k.revoked_at:%Y-%m-%d}" if k.revoked_at else "active"
-            print(f"{k.id}  {k.role:6s}  {k.rate_per_minute:5d}/min  {state:18s}  {k.name}  {' '.join(k.origins or [])}")
+            origins = " ".join(k.origins or [])
+            print(f"{k.id}  {k.role:6s}  {k.rate_per_minute:5d}/min  {state:18s}  {k.name}  {origins}")
     else:
         store.revoke(args.key_id)
         print(f"revoked {args.key_id}")

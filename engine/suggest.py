@@ -47,9 +47,10 @@ class Suggester:
         if lexicon is not None:  # 地磅 -> 数字指示秤: everyday words people type, from the hand-written lexicon
             entries += [(Suggestion("term", e.term, None, "、".join(e.formal[:3])), 0.8)
                         for e in lexicon.entries.values() if e.source == "domain"]
-        entries += [(Suggestion("agency", a.name, a.id, a.region), 0.5) for a in agencies.values() if a.status == "正常"]
-        entries += [(Suggestion("standard", s.code, s.code, f"{s.title}（{s.status}）"), 1.0 if s.status == "现行" else 0.0)
-                    for s in catalogue.by_code.values()]
+        entries += [(Suggestion("agency", a.name, a.id, a.region), 0.5)
+                    for a in agencies.values() if a.status == "正常"]
+        entries += [(Suggestion("standard", s.code, s.code, f"{s.title}（{s.status}）"),
+                     1.0 if s.status == "现行" else 0.0) for s in catalogue.by_code.values()]
         return cls(entries)
 
     def suggest(self, text: str, limit: int = 8) -> list[Suggestion]:

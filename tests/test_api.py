@@ -23,7 +23,8 @@ def assert_error(resp, status: int, code: str | None = None) -> dict:
 
 # ---- matching ---------------------------------------------------------------------------------------------
 def test_recommend_ranks_agencies_with_reasons_and_the_rest(client, keys):
-    r = client.post("/v1/recommend", json={"text": "我们厂的地磅要年检了", "region": "乐亭县"}, headers=h(keys["public"]))
+    r = client.post("/v1/recommend", json={"text": "我们厂的地磅要年检了", "region": "乐亭县"},
+                    headers=h(keys["public"]))
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["agencies"][0]["title"] == "乐亭县计量检定所"
@@ -184,7 +185,8 @@ def test_demand_workflow_end_to_end_with_timeline_and_audit(client, keys):
     number = r.json()["number"]
     assert number.startswith("TS-") and len(number.split("-")[2]) == 6
 
-    assert_error(client.post(f"/v1/demands/{number}/feedback", json={"satisfaction": 5}, headers=staff), 409, "conflict")
+    early = client.post(f"/v1/demands/{number}/feedback", json={"satisfaction": 5}, headers=staff)
+    assert_error(early, 409, "conflict")
     matched = client.post(f"/v1/demands/{number}/match", json={"limit": 5}, headers=staff).json()
     assert matched["demand"]["status"] == "已匹配" and matched["recommendation"]["agencies"]
     top = matched["recommendation"]["agencies"][0]["id"]
@@ -198,7 +200,8 @@ def test_demand_workflow_end_to_end_with_timeline_and_audit(client, keys):
         "mode": "agency", "agency_id": top, "service_items": ["桥式起重机定期检验"],
         "scheduled_at": "2026-12-01T09:00:00+08:00", "period_days": 7}).json()
     assert d["status"] == "已派单" and d["dispatched_to"] == top
-    d = client.post(f"/v1/demands/{number}/events", json={"note": "检验员已到厂", "status": "服务中"}, headers=staff).json()
+    d = client.post(f"/v1/demands/{number}/events", json={"note": "检验员已到厂", "status": "服务中"},
+                    headers=staff).json()
     assert d["status"] == "服务中"
     d = client.post(f"/v1/demands/{number}/feedback", json={"satisfaction": 4, "comment": "及时"}, headers=staff).json()
     assert d["status"] == "已完成" and d["satisfaction"] == 4

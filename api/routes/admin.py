@@ -35,7 +35,8 @@ def upload(
     request: Request, principal: Staff,
     file: Annotated[UploadFile, File(description="agencies, experts, equipment, enterprises, service_records, "
                                                  "standards, capabilities or qualifications as .jsonl, .csv or .xlsx")],
-    kind: Annotated[str | None, Form(max_length=40, description="what the file holds when its name does not say")] = None,
+    kind: Annotated[str | None, Form(max_length=40,
+                                     description="what the file holds when its name does not say")] = None,
     reindex: Annotated[bool, Form(description="rebuild the index in the background afterwards")] = True,
 ) -> dict:
     """The file is kept under the upload folder, then validated and loaded as a whole: one bad row and nothing
