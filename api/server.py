@@ -17,8 +17,16 @@ def _export(settings: Settings) -> None:
         os.environ[f"QI_{name.upper()}"] = str(getattr(settings, name))
 
 
+def _share_cores(workers: int) -> None:
+    """The encoder's OpenMP threads default to every core in every worker; with N workers that oversubscribes the
+    machine (measured on 2 cores, 2 workers, 32 connections: 35 -> 41 requests/s with one thread each)."""
+    if workers > 1 and "OMP_NUM_THREADS" not in os.environ:
+        os.environ["OMP_NUM_THREADS"] = str(max(1, (os.cpu_count() or 1) // workers))
+
+
 def serve(settings: Settings, host: str, port: int, workers: int = 1, demo_host_port: int | None = None) -> int:
     _export(settings)
+    _share_cores(workers)
     base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
     if demo_host_port:
         _start_demo_host(settings, base, host, demo_host_port)
