@@ -93,14 +93,35 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
                     "recommend), widget (recommend and suggest from its allowed origins). Without a key a caller "
                     "acts as public, rate-limited per address. Errors: `{\"error\": {\"code\", \"message\"}}`.",
         lifespan=lifespan,
+        docs_url=None,  # served below from local files: the machines have no internet for a CDN
+        redoc_url=None,
     )
     app.state.qi = state
     install_error_handlers(app)
     app.add_middleware(WidgetCors, keys_of=lambda: state.keys)
     for router in (search.router, lookups.router, demands.router, admin.router):
         app.include_router(router)
+    _docs(app)
     _pages(app)
     return app
+
+
+def _docs(app: FastAPI) -> None:
+    """Swagger UI 5 (it reads OpenAPI 3.1) from the swagger-ui-py package's files, not FastAPI's CDN links."""
+    from importlib.util import find_spec
+
+    from fastapi.openapi.docs import get_swagger_ui_html
+
+    assets = Path(find_spec("swagger_ui").submodule_search_locations[0]) / "static"
+    app.mount("/docs-assets", StaticFiles(directory=assets), name="docs-assets")
+
+    async def docs() -> Response:
+        return get_swagger_ui_html(openapi_url=app.openapi_url, title="qi-match API",
+                                   swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+                                   swagger_css_url="/docs-assets/swagger-ui.css",
+                                   swagger_favicon_url="/docs-assets/favicon-32x32.png")
+
+    app.add_api_route("/docs", docs, include_in_schema=False)
 
 
 def _pages(app: FastAPI) -> None:

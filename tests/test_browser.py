@@ -144,3 +144,10 @@ def test_widget_debounces_typing(page, live_server):
     page.keyboard.type("我们厂的地磅要年检了", delay=40)
     page.wait_for_selector("qi-recommend li[role=option]")
     assert 1 <= len(requests) <= 2, requests
+
+
+def test_openapi_docs_render_offline(page, live_server):
+    page.goto(f"{live_server.url}/docs")
+    page.wait_for_selector(".opblock-summary-path")
+    paths = page.locator(".opblock-summary-path").all_inner_texts()
+    assert any("/v1/recommend" in p for p in paths) and any("/v1/demands" in p for p in paths)
