@@ -114,8 +114,10 @@ class Workflow:
             "excluded": [{"id": h.id, "reason": h.reasons[0].text if h.reasons else ""} for h in rec.excluded],
             "station_serves": rec.station_serves,
         }
+        # Matching again after a dispatch (the agency declined, say) is allowed and keeps the status.
         return self._step(actor, number, "matched", shown, "demand.match",
-                          allowed=(RECEIVED, MATCHED), new_status=MATCHED)
+                          allowed=(RECEIVED, MATCHED, DISPATCHED, IN_SERVICE), new_status=MATCHED,
+                          status_from=(RECEIVED,))
 
     def dispatch(self, actor: Actor, number: str, data: dict[str, Any], station_agency_id: str) -> m.DemandRecord:
         """§6.1.3 a: the station serves it (appointment time); b: an agency serves it (items, time, period)."""
@@ -165,7 +167,8 @@ class Workflow:
 
     def _step(
         self, actor: Actor, number: str, kind: str, data: dict[str, Any], action: str, allowed: tuple[str, ...],
-        new_status: str | None = None, once: bool = False, **fields: Any,
+        new_status: str | None = None, once: bool = False, status_from: tuple[str, ...] | None = None,
+        **fields: Any,
     ) -> m.DemandRecord:
         now = utcnow()
         with self.db.session() as s:
@@ -179,7 +182,7 @@ class Workflow:
             if once and any(e.kind == kind for e in demand.events):
                 raise Conflict(f"demand {number} already has {kind}")
             demand.events.append(m.DemandEvent(kind=kind, at=now, actor=actor.key_id, data=_jsonable(data)))
-            if new_status:
+            if new_status and (status_from is None or demand.status in status_from):
                 demand.status = new_status
             for k, v in fields.items():
                 setattr(demand, k, v)

@@ -200,6 +200,8 @@ def test_demand_workflow_end_to_end_with_timeline_and_audit(client, keys):
         "mode": "agency", "agency_id": top, "service_items": ["桥式起重机定期检验"],
         "scheduled_at": "2026-12-01T09:00:00+08:00", "period_days": 7}).json()
     assert d["status"] == "已派单" and d["dispatched_to"] == top
+    rematched = client.post(f"/v1/demands/{number}/match", json={"limit": 3}, headers=staff).json()
+    assert rematched["demand"]["status"] == "已派单"  # a second look after dispatch keeps the status
     d = client.post(f"/v1/demands/{number}/events", json={"note": "检验员已到厂", "status": "服务中"},
                     headers=staff).json()
     assert d["status"] == "服务中"
@@ -209,7 +211,8 @@ def test_demand_workflow_end_to_end_with_timeline_and_audit(client, keys):
     assert_error(client.post(f"/v1/demands/{number}/feedback", json={"satisfaction": 6}, headers=staff), 422)
 
     timeline = client.get(f"/v1/demands/{number}", headers=staff).json()
-    assert [e["kind"] for e in timeline["events"]] == ["received", "matched", "dispatched", "follow_up", "feedback"]
+    kinds = [e["kind"] for e in timeline["events"]]
+    assert kinds == ["received", "matched", "dispatched", "matched", "follow_up", "feedback"]
     assert timeline["contact_phone"] == "13812345678"  # the record itself, for staff
     listed = client.get("/v1/demands", headers=staff).json()["items"]
     mine = next(x for x in listed if x["number"] == number)
