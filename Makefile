@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 QI := $(BIN)/qi
 
-.PHONY: setup browser demo serve test ingest index lint bench loadtest clean
+.PHONY: setup browser postgres demo serve test ingest index lint bench loadtest clean
 
 setup: $(VENV)/.installed
 
@@ -14,7 +14,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q torch==2.13.0
-	$(BIN)/pip install -q -e '.[st,dev]'
+	$(BIN)/pip install -q -e '.[st,dev,pg]'
 	touch $@
 
 ingest: setup
@@ -30,6 +30,18 @@ browser:
 	@command -v chromium >/dev/null && fc-list :lang=zh 2>/dev/null | grep -q . || \
 	  ( $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk >/dev/null )
 
+# A local PostgreSQL for the shared-state tests (Debian's package; the cluster, a role and a database).
+PG_URL := postgresql+psycopg://qi:qi@127.0.0.1:5432/qi_test
+AS_PG := $(if $(SUDO),sudo -u postgres,runuser -u postgres --)
+postgres:
+	@command -v pg_lsclusters >/dev/null || ( $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq postgresql >/dev/null )
+	@cluster=$$(pg_lsclusters -h | awk 'NR==1 {print $$1" "$$2}'); \
+	  [ -n "$$cluster" ] || { v=$$(ls /usr/lib/postgresql | sort -V | tail -1); $(SUDO) pg_createcluster $$v main >/dev/null; cluster="$$v main"; }; \
+	  $(SUDO) pg_ctlcluster $$cluster start >/dev/null 2>&1 || true
+	@$(AS_PG) psql -qc "DO \$$\$$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'qi') THEN \
+	  CREATE ROLE qi LOGIN PASSWORD 'qi'; END IF; END \$$\$$;" >/dev/null
+	@$(AS_PG) psql -tAc "SELECT 1 FROM pg_database WHERE datname = 'qi_test'" | grep -q 1 || $(AS_PG) createdb -O qi qi_test
+
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PORTAL_PORT ?= 8081
@@ -43,8 +55,8 @@ demo: index
 serve: setup
 	$(QI) serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
-test: setup browser
-	$(BIN)/python -m pytest -q
+test: setup browser postgres
+	QI_TEST_POSTGRES_URL=$(PG_URL) $(BIN)/python -m pytest -q
 
 lint: setup
 	$(BIN)/ruff check engine api tests
