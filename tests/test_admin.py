@@ -145,3 +145,46 @@ def test_upload_size_limit(small, monkeypatch):
 def test_uploads_need_a_staff_key(small):
     app, client, staff = small
     assert upload(client, {}, "agencies.jsonl", b"{}").status_code == 403
+
+
+def test_a_worker_picks_up_an_index_built_by_another_process(small, encoder):
+    """What a second API worker sees when the first one (or `qi index`) swaps in a new index."""
+    app, client, staff = small
+    settings, db = app.state.qi.settings, app.state.qi.db
+    row = {**NEW_AGENCY, "id": "AG9009", "name": "迁西板栗品质检测站",
+           "capabilities": [{"category": "检验检测", "service": "检测", "object": "板栗", "scope": "淀粉、糖分、农残",
+                             "basis": ["GB/T 22346-2008"]}]}
+    path = settings.upload_dir / "by-hand" / "agencies.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert ingest_paths(db, [path]).ok
+    build(settings, db, encoder, load_lexicon(settings.lexicon_dir))  # not through this app
+    deadline = time.time() + 30
+    while "AG9009" not in [h["id"] for h in client.get("/v1/search", params={"q": "板栗农残检测"}).json()["hits"]]:
+        assert time.time() < deadline, "the worker never loaded the new index"
+        time.sleep(0.3)
+
+
+def test_no_index_means_503_and_a_clear_message(tmp_path):
+    from api.app import create_app
+
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'qi.db'}", index_dir=tmp_path / "none")
+    with TestClient(create_app(settings)) as client:
+        r = client.get("/v1/search", params={"q": "地磅"})
+        assert r.status_code == 503 and r.json()["error"]["code"] == "index_unavailable"
+        assert "qi index" in r.json()["error"]["message"]
+        assert client.get("/v1/health").status_code == 503
+        # demand intake does not depend on the index
+        staff = {"X-API-Key": client.app.state.qi.keys.create("staff", "t")}
+        assert client.post("/v1/demands", json={"text": "地磅", "channel": "电话"}, headers=staff).status_code == 201
+
+
+def test_anonymous_access_can_be_turned_off(small):
+    app, client, staff = small
+    app.state.qi.settings.anonymous_public = False
+    try:
+        r = client.get("/v1/suggest", params={"q": "地磅"})
+        assert r.status_code == 401 and r.json()["error"]["code"] == "unauthorized"
+        assert client.get("/v1/suggest", params={"q": "地磅"}, headers=staff).status_code == 200
+    finally:
+        app.state.qi.settings.anonymous_public = True

@@ -62,3 +62,22 @@ def test_cli_search_and_errors(searcher, settings):
     assert proc.returncode == 2 and "unknown region" in proc.stderr
     proc = _qi(settings, "eval", "/no/such/file.jsonl")
     assert proc.returncode == 2 and "no such file" in proc.stderr
+
+
+def test_cli_keys_create_list_revoke(settings, db):
+    proc = _qi(settings, "keys", "create", "--role", "widget", "--name", "portal", "--origin", "https://Portal.Example.cn/")
+    assert proc.returncode == 0, proc.stderr
+    key = proc.stdout.strip()
+    assert key.startswith("qi_") and "shown only now" in proc.stderr
+    key_id = key.split("_")[1]
+    listed = _qi(settings, "keys", "list").stdout
+    assert key_id in listed and "https://portal.example.cn" in listed and key.split("_", 2)[2] not in listed
+    assert _qi(settings, "keys", "revoke", key_id).returncode == 0
+    assert "revoked" in next(line for line in _qi(settings, "keys", "list").stdout.splitlines() if key_id in line)
+    proc = _qi(settings, "keys", "create", "--role", "widget")
+    assert proc.returncode == 2 and "origin" in proc.stderr
+    proc = _qi(settings, "keys", "create", "--role", "widget", "--origin", "portal.example.cn/path")
+    assert proc.returncode == 2 and "not an origin" in proc.stderr
+    proc = _qi(settings, "keys", "revoke", "nope")
+    assert proc.returncode == 2 and "no key" in proc.stderr
+    assert _qi(settings, "keys", "create", "--role", "root").returncode == 2  # argparse: not a role
