@@ -23,7 +23,8 @@ def test_dev_quality_meets_the_targets(searcher):
 
 def _qi(settings, *args):
     return subprocess.run(
-        [sys.executable, "-m", "engine.cli", "--db", settings.database_url, "--index-dir", str(settings.index_dir), *args],
+        [sys.executable, "-m", "engine.cli", "--db", settings.database_url, "--index-dir", str(settings.index_dir),
+         *args],
         capture_output=True, text=True,
     )
 

@@ -107,7 +107,8 @@ def test_cli_exits_non_zero_and_names_the_bad_row(tmp_path):
     assert proc.returncode == 1
     assert f"{path}:1: specialties" in proc.stderr
     proc = subprocess.run(
-        [sys.executable, "-m", "engine.cli", "--db", f"sqlite:///{tmp_path / 'd.db'}", "ingest", str(tmp_path / "x.txt")],
+        [sys.executable, "-m", "engine.cli", "--db", f"sqlite:///{tmp_path / 'd.db'}", "ingest",
+         str(tmp_path / "x.txt")],
         capture_output=True, text=True,
     )
     assert proc.returncode == 2 and "no such file" in proc.stderr

@@ -59,7 +59,8 @@ def test_the_api_runs_on_postgresql(pg, encoder):
         rec = client.post("/v1/recommend", json={"text": "压力表检定", "enterprise_id": "EN0001"}, headers=staff)
         assert rec.status_code == 200 and rec.json()["agencies"]
         assert client.get("/v1/standards/GB/T 19001-2008").json()["editions"][0]["current"] == "GB/T 19001-2016"
-        number = client.post("/v1/demands", json={"text": "压力表检定", "channel": "电话"}, headers=staff).json()["number"]
+        filed = client.post("/v1/demands", json={"text": "压力表检定", "channel": "电话"}, headers=staff)
+        number = filed.json()["number"]
         top = client.post(f"/v1/demands/{number}/match", headers=staff).json()["recommendation"]["agencies"][0]["id"]
         assert client.post(f"/v1/demands/{number}/dispatch", headers=staff, json={
             "mode": "agency", "agency_id": top, "service_items": ["压力表检定"], "period_days": 5}).status_code == 200
