@@ -34,7 +34,8 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("index", help="build the indexes from the database")
 
-    for name, helptext in (("search", "search one target"), ("recommend", "agencies plus experts, equipment, standards")):
+    commands = (("search", "search one target"), ("recommend", "agencies plus experts, equipment, standards"))
+    for name, helptext in commands:
         s = sub.add_parser(name, help=helptext)
         s.add_argument("text")
         if name == "search":
@@ -223,8 +224,11 @@ def cmd_bench(settings: Settings, args) -> int:
     print(f"startup (load index, encoder, records): {(time.perf_counter() - started) * 1000:.0f} ms")
     queries = read_queries(args.queries)
     searcher.search("预热", "agency")
-    for name, call in (("search", lambda q: searcher.search(q["query"], q["target"], (q.get("context") or {}).get("region"))),
-                       ("recommend", lambda q: searcher.recommend(q["query"], (q.get("context") or {}).get("region")))):
+    def region(q: dict) -> str | None:
+        return (q.get("context") or {}).get("region")
+
+    for name, call in (("search", lambda q: searcher.search(q["query"], q["target"], region(q))),
+                       ("recommend", lambda q: searcher.recommend(q["query"], region(q)))):
         times = []
         t0 = time.perf_counter()
         for _ in range(args.rounds):
@@ -233,8 +237,9 @@ def cmd_bench(settings: Settings, args) -> int:
                 call(q)
                 times.append((time.perf_counter() - s) * 1000)
         total = time.perf_counter() - t0
-        print(f"{name:9s}: {len(times)} queries, p50 {percentile(times, 50):.1f} ms, p95 {percentile(times, 95):.1f} ms, "
-              f"p99 {percentile(times, 99):.1f} ms, {len(times) / total:.1f} queries/s (one process)")
+        print(f"{name:9s}: {len(times)} queries, p50 {percentile(times, 50):.1f} ms, "
+              f"p95 {percentile(times, 95):.1f} ms, p99 {percentile(times, 99):.1f} ms, "
+              f"{len(times) / total:.1f} queries/s (one process)")
     manifest = searcher.index.manifest
     print(f"index: built in {manifest['build_seconds']} s with {manifest['encoder']}, counts {manifest['counts']}")
     return 0

@@ -104,7 +104,9 @@ def _read_xlsx(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
     for lineno, values in enumerate(rows, 2):
         if all(v is None or str(v).strip() == "" for v in values):
             continue
-        row = {h: (v.isoformat()[:10] if hasattr(v, "isoformat") else v) for h, v in zip(header, values) if h}
+        # A row may be shorter than the header (trailing empty cells): zip stops at the shorter one.
+        row = {h: (v.isoformat()[:10] if hasattr(v, "isoformat") else v)
+               for h, v in zip(header, values, strict=False) if h}
         yield lineno, {k: ("" if v is None else v) for k, v in row.items()}
     book.close()
 

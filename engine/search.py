@@ -278,11 +278,13 @@ class Searcher:
             e = self.equipment[eid]
             reasons = []
             if e.status != "正常":
-                reasons.append(Reason("equipment_unavailable", f"设备状态为“{e.status}”", 0.3 if e.status == "维修中" else 0.1))
+                reasons.append(Reason("equipment_unavailable", f"设备状态为“{e.status}”",
+                                      0.3 if e.status == "维修中" else 0.1))
             if e.shareable:
                 reasons.append(Reason("shareable", "对外开放共享"))
             else:
-                reasons.append(Reason("not_shareable", "不对外共享，仅可委托检测", 0.6 if demand.wants_sharing else 0.8))
+                reasons.append(Reason("not_shareable", "不对外共享，仅可委托检测",
+                                      0.6 if demand.wants_sharing else 0.8))
             if e.calibration_due and e.calibration_due < as_of:
                 reasons.append(Reason("calibration_overdue", f"校准已于{e.calibration_due}到期", 0.7))
             details = {"model": e.model, "spec": e.spec, "owner": e.owner, "owner_agency_id": e.owner_agency_id,

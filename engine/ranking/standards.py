@@ -13,7 +13,8 @@ from engine.text.codes import StandardCode, parse_code
 from engine.text.normalize import fold
 
 # The demand asks which edition is in force now ("还有效吗", "被什么代替了", "最新版").
-CURRENCY_CUES = ("代替", "替代", "最新", "现行", "现在", "有效", "作废", "废止", "换版", "还在用", "哪个", "新版", "新国标")
+CURRENCY_CUES = ("代替", "替代", "最新", "现行", "现在", "有效", "作废", "废止", "换版", "还在用", "哪个", "新版",
+                 "新国标")
 STATUS_ORDER = {"现行": 0, "即将实施": 1, "废止": 2}
 OBSOLETE = 0.85
 UPCOMING = 0.95

@@ -23,7 +23,8 @@ _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _WORD = re.compile(r"[\u4e00-\u9fff]|[a-z0-9][a-z0-9.\-+/]*")
 # Function words and the station's boilerplate that say nothing about what is needed.
 STOPWORDS = frozenset(
-    "的 了 和 与 及 或 是 在 要 想 我 我们 你们 他们 公司 厂 厂里 一下 一个 一批 一些 这个 那个 什么 怎么 哪里 哪个 哪家 "
+    "的 了 和 与 及 或 是 在 要 想 我 我们 你们 他们 公司 厂 厂里 一下 一个 一批 一些 "
+    "这个 那个 什么 怎么 哪里 哪个 哪家 "
     "需要 需 有 没有 吗 呢 吧 啊 也 都 还 就 请 帮 帮忙 能 可以 可 给 把 被 对 找 做 办 搞 去 来 上 下 个 台 部 家 "
     "多少 多久 价格 大概 最好 服务 机构 问题 情况 咨询 联系 请问 如何 怎样 到期 现在 已经 之前 以后 那 这 其 "
     "， 。 、 ： ； ？ ！ （ ） ( ) , . ? ! : ; - / \" ' 《 》 “ ” 【 】 [ ] ~ · …".split()
