@@ -241,7 +241,11 @@ class Searcher:
         }
 
     # ---- experts and equipment ----------------------------------------------------------------------
-    def _simple(self, target: str, demand: Demand, qvec: np.ndarray, limit: int, judge) -> tuple[list[Hit], list]:
+    def _simple(
+        self, target: str, demand: Demand, qvec: np.ndarray, limit: int, judge, details_of
+    ) -> tuple[list[Hit], list]:
+        """Rank a collection whose rules only scale scores: `judge` gives title and reasons for every candidate,
+        `details_of` the shown fields, for the hits kept only."""
         coll = self.index.collections[target]
         scores = self.retrieve(coll, demand, qvec)
         ranked = []
@@ -250,14 +254,14 @@ class Searcher:
             if base <= 0:
                 break
             doc = coll.docs[row]
-            title, reasons, details = judge(doc.key)
-            ranked.append((base * rules.effect(reasons), doc, title, reasons, details))
+            title, reasons = judge(doc.key)
+            ranked.append((base * rules.effect(reasons), doc, title, reasons))
         ranked.sort(key=lambda t: (-t[0], t[1].key))
         words = self.query_words(demand)
         hits = [
             Hit(target, doc.key, title, round(score, 4), self.matched_terms(words, doc.text), (), tuple(reasons),
-                details)
-            for score, doc, title, reasons, details in ranked[:limit]
+                details_of(doc.key))
+            for score, doc, title, reasons in ranked[:limit]
         ]
         return hits, []
 
@@ -266,12 +270,15 @@ class Searcher:
             e = self.experts[eid]
             reasons = [Reason("available", "目前可接受邀请")] if e.available else [
                 Reason("unavailable", "专家目前不可用", 0.5)]
-            details = {"domain": e.domain, "title": e.title, "employer": e.employer, "region": e.region,
-                       "specialties": e.specialties, "qualifications": e.qualifications,
-                       "years_experience": e.years_experience, "available": e.available}
-            return e.name, reasons, details
+            return e.name, reasons
 
-        return self._simple("expert", demand, qvec, limit, judge)
+        def details_of(eid: str) -> dict:
+            e = self.experts[eid]
+            return {"domain": e.domain, "title": e.title, "employer": e.employer, "region": e.region,
+                    "specialties": e.specialties, "qualifications": e.qualifications,
+                    "years_experience": e.years_experience, "available": e.available}
+
+        return self._simple("expert", demand, qvec, limit, judge, details_of)
 
     def _equipment(self, demand: Demand, qvec: np.ndarray, limit: int, as_of: date):
         def judge(eid: str):
@@ -287,12 +294,15 @@ class Searcher:
                                       0.6 if demand.wants_sharing else 0.8))
             if e.calibration_due and e.calibration_due < as_of:
                 reasons.append(Reason("calibration_overdue", f"校准已于{e.calibration_due}到期", 0.7))
-            details = {"model": e.model, "spec": e.spec, "owner": e.owner, "owner_agency_id": e.owner_agency_id,
-                       "region": e.region, "shareable": e.shareable, "fee": e.fee, "status": e.status,
-                       "calibration_due": e.calibration_due.isoformat() if e.calibration_due else None}
-            return e.name, reasons, details
+            return e.name, reasons
 
-        return self._simple("equipment", demand, qvec, limit, judge)
+        def details_of(eid: str) -> dict:
+            e = self.equipment[eid]
+            return {"model": e.model, "spec": e.spec, "owner": e.owner, "owner_agency_id": e.owner_agency_id,
+                    "region": e.region, "shareable": e.shareable, "fee": e.fee, "status": e.status,
+                    "calibration_due": e.calibration_due.isoformat() if e.calibration_due else None}
+
+        return self._simple("equipment", demand, qvec, limit, judge, details_of)
 
     # ---- standards ------------------------------------------------------------------------------------
     def _standards(self, demand: Demand, qvec: np.ndarray, limit: int, as_of: date):
