@@ -50,7 +50,7 @@
           <input part="input" id="${this.uid}-input" type="text" autocomplete="off" maxlength="2000"
                  role="combobox" aria-autocomplete="list" aria-expanded="false" aria-controls="${this.uid}-list">
           <p class="status" part="status" role="status" aria-live="polite"></p>
-          <ul part="list" id="${this.uid}-list" role="listbox" hidden></ul>
+          <ul part="list" id="${this.uid}-list" role="listbox" aria-label="推荐的服务机构" hidden></ul>
           <div class="brand">质量基础设施一站式服务</div>
         </div>`;
       this.input = this.root.querySelector("input");
