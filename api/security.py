@@ -68,7 +68,7 @@ def principal_of(request: Request) -> Principal:
     if token is None:
         if not state.settings.anonymous_public:
             raise Unauthorized("an API key is required (header X-API-Key)")
-        principal = Principal(None, "public", (), state.settings.anonymous_rate_per_minute, "anonymous")
+        principal = Principal(None, "public", (), state.settings.anonymous_rate_per_minute)
         who = f"ip:{client_address(request)}"
     else:
         principal = state.keys.authenticate(token)

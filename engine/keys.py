@@ -42,7 +42,6 @@ class Principal:
     role: str
     origins: tuple[str, ...] = ()
     rate_per_minute: int = DEFAULT_RATE["public"]
-    name: str = ""
 
     def can(self, permission: str) -> bool:
         return permission in PERMISSIONS[self.role]
@@ -118,7 +117,7 @@ class KeyStore:
             key = s.get(m.ApiKey, parts[1])
         if key is None or key.revoked_at is not None or not hmac.compare_digest(key.secret_hash, _hash(parts[2])):
             return None
-        return Principal(key.id, key.role, tuple(key.origins or ()), key.rate_per_minute, key.name)
+        return Principal(key.id, key.role, tuple(key.origins or ()), key.rate_per_minute)
 
     def widget_origins(self) -> frozenset[str]:
         """Every origin some live widget key allows: what a CORS preflight (which carries no key) may be told."""

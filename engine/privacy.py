@@ -20,11 +20,15 @@ EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-
 PERSONAL_FIELDS = frozenset({"phone", "id_card", "email", "contact", "contact_person", "contact_phone"})
 
 
+def _mask_mobile(value: str) -> str:
+    return PHONE.sub(r"\1****\3", value)
+
+
 def mask_phone(value: str | None) -> str | None:
+    """A phone field: mobile or landline, dashed or not."""
     if not value:
         return value
-    value = PHONE.sub(r"\1****\3", value)
-    return LANDLINE.sub(lambda mt: f"{mt[1]}-****{mt[3]}", value)
+    return LANDLINE.sub(lambda mt: f"{mt[1]}-****{mt[3]}", _mask_mobile(value))
 
 
 def mask_id_card(value: str | None) -> str | None:
@@ -45,14 +49,8 @@ def mask_name(value: str | None) -> str | None:
 def mask_text(value: str) -> str:
     """Mobile numbers, dashed landlines (0315-3545944), ID cards and e-mails inside free text. An undashed
     landline is left alone: too close to certificate numbers and codes."""
-    value = DASHED_LANDLINE.sub(lambda mt: f"{mt[1]}-****{mt[2][-4:]}", PHONE.sub(r"\1****\3", value))
+    value = DASHED_LANDLINE.sub(lambda mt: f"{mt[1]}-****{mt[2][-4:]}", _mask_mobile(value))
     return mask_email(mask_id_card(value))
-
-
-def mask_contact(contact: dict[str, Any] | None) -> dict[str, Any]:
-    contact = contact or {}
-    return {"person": mask_name(contact.get("person")), "phone": mask_phone(contact.get("phone")),
-            "email": mask_email(contact.get("email"))}
 
 
 def scrub(value: Any) -> Any:
