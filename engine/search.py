@@ -113,11 +113,8 @@ class Searcher:
     def search(
         self, text: str, target: str, region: str | None = None, limit: int = 10, as_of: date | None = None
     ) -> SearchResult:
-        if target not in TARGETS:
-            raise InvalidInput(f"unknown target {target!r}: one of {', '.join(TARGETS)}")
+        ranker = self._ranker(target)
         demand, qvec, as_of = self._prepare(text, region, limit, as_of)
-        ranker = {"agency": self._agencies, "expert": self._experts, "equipment": self._equipment,
-                  "standard": self._standards}[target]
         hits, excluded = ranker(demand, qvec, limit, as_of)
         return SearchResult(target, text, tuple(hits), tuple(excluded), describe(demand))
 
@@ -126,22 +123,26 @@ class Searcher:
         limit: int = 10, offset: int = 0, as_of: date | None = None,
     ) -> SearchResult:
         """One page of a filtered search, with the total and facet counts over the whole result pool."""
-        if target not in TARGETS:
-            raise InvalidInput(f"unknown target {target!r}: one of {', '.join(TARGETS)}")
+        ranker = self._ranker(target)
         if not 1 <= limit <= 50:
             raise InvalidInput("limit must be between 1 and 50")
         if not 0 <= offset < POOL:
             raise InvalidInput(f"offset must be between 0 and {POOL - 1}")
         filters = filters or Filters()
         demand, qvec, as_of = self._prepare(text, region, POOL, as_of)
-        if target == "agency":
-            pool, excluded = self._agencies(demand, qvec, POOL, as_of, filters)
+        if target == "agency":  # its filters act inside the ranking, on the capabilities
+            pool, excluded = ranker(demand, qvec, POOL, as_of, filters)
         else:
-            ranker = {"expert": self._experts, "equipment": self._equipment, "standard": self._standards}[target]
             pool, excluded = ranker(demand, qvec, POOL, as_of)
             pool = [h for h in pool if filters.accepts_hit(h)]
         return SearchResult(target, text, tuple(pool[offset:offset + limit]), tuple(excluded), describe(demand),
                             total=len(pool), offset=offset, facets=facet_counts(target, pool))
+
+    def _ranker(self, target: str):
+        if target not in TARGETS:
+            raise InvalidInput(f"unknown target {target!r}: one of {', '.join(TARGETS)}")
+        return {"agency": self._agencies, "expert": self._experts, "equipment": self._equipment,
+                "standard": self._standards}[target]
 
     def recommend(
         self, text: str, region: str | None = None, limit: int = 10, as_of: date | None = None
