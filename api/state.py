@@ -105,6 +105,14 @@ class AppState:
         finally:
             self._reloading = False
 
+    def enterprise_region(self, enterprise_id: str) -> str | None:
+        """The region on file for an enterprise (demands and recommendations take it when none is given)."""
+        with self.db.session() as s:
+            enterprise = s.get(m.Enterprise, enterprise_id)
+        if enterprise is None:
+            raise NotFound(f"no enterprise {enterprise_id!r}")
+        return enterprise.region
+
     # ---- background reindex ---------------------------------------------------------------------------------
     def start_reindex(self, reason: str) -> m.Job:
         with self.db.session() as s:

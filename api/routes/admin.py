@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi import Path as PathParam
 from sqlalchemy import text
 
-from api.deps import errors, state_of
+from api.deps import audit_out, errors, state_of
 from api.schemas import AuditOut, HealthOut, JobOut, UploadOut
 from api.security import actor_of, require
 from engine.errors import InvalidInput, PayloadTooLarge
@@ -94,8 +94,7 @@ def manifest(request: Request, principal: Staff) -> dict:
 def audit(request: Request, principal: Staff, object: Annotated[str | None, Query(max_length=80)] = None,
           limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[dict]:
     """The audit log, newest first; `object` narrows it to a demand number or record id."""
-    return [{"at": as_utc(a.at), "key_id": a.key_id, "role": a.role, "action": a.action, "object": a.object,
-             "client": a.client} for a in state_of(request).workflow.audit_log(object, limit)]
+    return [audit_out(a) for a in state_of(request).workflow.audit_log(object, limit)]
 
 
 @router.get("/health", response_model=HealthOut, responses=errors(503))

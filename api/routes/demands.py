@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
-from api.deps import errors, state_of
+from api.deps import audit_out, errors, state_of
 from api.schemas import (
     AuditOut,
     DemandAck,
@@ -90,11 +90,7 @@ def match(number: Number, request: Request, principal: Staff, body: MatchIn | No
     state = state_of(request)
     actor = actor_of(request, principal)
     d = state.workflow.get(actor, number)
-    region = d.region
-    if region is None and d.enterprise_id:
-        with state.db.session() as s:
-            enterprise = s.get(m.Enterprise, d.enterprise_id)
-            region = enterprise.region if enterprise else None
+    region = d.region or (state.enterprise_region(d.enterprise_id) if d.enterprise_id else None)
     rec = state.searcher().recommend(d.text, region, (body or MatchIn()).limit)
     d = state.workflow.record_match(actor, number, rec)
     return {"demand": demand_out(d), "recommendation": rec.to_dict()}
@@ -128,5 +124,4 @@ def audit(number: Number, request: Request, principal: Staff) -> list[dict]:
     """Who read or changed this demand, newest first."""
     state = state_of(request)
     state.workflow.get(actor_of(request, principal), number)  # 404 for an unknown number; the read is audited
-    return [{"at": as_utc(a.at), "key_id": a.key_id, "role": a.role, "action": a.action, "object": a.object,
-             "client": a.client} for a in state.workflow.audit_log(number)]
+    return [audit_out(a) for a in state.workflow.audit_log(number)]

@@ -11,10 +11,8 @@ from api.deps import READ_ERRORS, errors, shaped, state_of
 from api.schemas import RecommendIn, RecommendOut, SearchOut, SuggestOut
 from api.security import require
 from engine.demand import MAX_TEXT
-from engine.errors import NotFound
 from engine.keys import Principal
 from engine.ranking.filters import Filters
-from engine.storage import models as m
 
 router = APIRouter(prefix="/v1", tags=["matching"])
 
@@ -27,11 +25,8 @@ def recommend(body: RecommendIn, request: Request,
     searcher = state.searcher()
     region = body.region
     if body.enterprise_id:
-        with state.db.session() as s:
-            enterprise = s.get(m.Enterprise, body.enterprise_id)
-        if enterprise is None:
-            raise NotFound(f"no enterprise {body.enterprise_id!r}")
-        region = region or enterprise.region
+        on_file = state.enterprise_region(body.enterprise_id)  # an unknown id is a 404 even with a region given
+        region = region or on_file
     rec = searcher.recommend(body.text, region, body.limit, body.as_of)
     return shaped(principal, rec.to_dict())
 
