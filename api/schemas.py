@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -14,9 +15,15 @@ Text = Field(min_length=1, max_length=MAX_TEXT,
              description=f"the demand in plain Chinese, at most {MAX_TEXT} characters")
 
 
+ISO_DATE_START = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def _iso_text(value: object) -> object:
-    """JSON has no date type: a date comes as an ISO string, never as a number (which lax parsing would take)."""
-    if not isinstance(value, str | date):
+    """A date comes as an ISO 8601 string (in JSON or a query string), never as a number or a numeric string such
+    as "0", which lax parsing would take for a Unix time."""
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not ISO_DATE_START.match(value):
         raise ValueError("expected an ISO 8601 string, e.g. 2026-12-01 or 2026-12-01T09:00:00+08:00")
     return value
 

@@ -114,7 +114,8 @@ def test_expert_and_equipment_lookups(client, keys):
 # ---- errors -------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("body", [{"text": ""}, {"text": "   "}, {"text": "x" * 2001}, {"text": 42},
                                   {"text": "地磅", "limit": "many"}, {"text": "地磅", "limit": 0},
-                                  {"text": "地磅", "region": "火星"}, {"text": "地磅", "surprise": 1}, {}])
+                                  {"text": "地磅", "region": "火星"}, {"text": "地磅", "surprise": 1}, {},
+                                  {"text": "地磅", "as_of": 0}, {"text": "地磅", "as_of": "0"}])
 def test_bad_recommend_input_is_a_clear_422(client, body):
     assert_error(client.post("/v1/recommend", json=body), 422, "invalid_input")
 
@@ -124,6 +125,8 @@ def test_malformed_requests_share_the_error_shape(client):
                  422, "invalid_input")
     assert_error(client.get("/v1/search", params={"q": "地磅", "target": "robots"}), 422)
     assert_error(client.get("/v1/search", params={"q": "地磅", "limit": 500}), 422)
+    assert_error(client.get("/v1/search", params={"q": "地磅", "as_of": "0"}), 422)  # not a Unix time
+    assert client.get("/v1/search", params={"q": "地磅", "as_of": "2026-06-01"}).status_code == 200
     assert_error(client.get("/v1/search"), 422)
     assert_error(client.get("/v1/no-such-thing"), 404, "not_found")
     assert_error(client.delete("/v1/recommend"), 405, "method_not_allowed")

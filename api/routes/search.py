@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 
 from api.deps import READ_ERRORS, errors, shaped, state_of
-from api.schemas import RecommendIn, RecommendOut, SearchOut, SuggestOut
+from api.schemas import IsoDate, RecommendIn, RecommendOut, SearchOut, SuggestOut
 from api.security import require
 from engine.demand import MAX_TEXT
 from engine.keys import Principal
@@ -49,7 +48,7 @@ def search(
     available: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
     offset: Annotated[int, Query(ge=0, le=99)] = 0,
-    as_of: date | None = None,
+    as_of: IsoDate | None = None,
 ) -> dict:
     """One target, filtered and paged; `facets` count the whole filtered result pool (up to 100 hits)."""
     filters = Filters(category, service_type, qualification_type, kind, status, shareable, available)
