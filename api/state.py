@@ -1,9 +1,9 @@
 """What one API worker holds: the searcher (swapped whole when a new index appears), the stores, the jobs.
 
 Workers are stateless apart from this cache of the shared index: the database holds demands, keys, the audit
-log and jobs; the index folder holds one `current` index that every worker loads. A worker notices a new
-manifest within `index_check_seconds` and loads it in a background thread; requests keep using the old searcher
-until the new one is complete, then take the new one on their next call.
+log and jobs; the index folder holds one `current` index that every worker loads. A worker notices a new index
+within `index_check_seconds` and loads it in a background thread (engine/index/live.py); requests keep using the
+old searcher until the new one is complete, then take the new one on their next call.
 """
 
 from __future__ import annotations
@@ -11,19 +11,21 @@ from __future__ import annotations
 import fcntl
 import logging
 import threading
-import time
 from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import select
 
-from api.security import RateLimiter
+from api.caller_limits import CallerSlots
+from api.security import RateLimiter, trusted_networks
 from engine.config import Settings
 from engine.encoders import Encoder, load_encoder
-from engine.errors import Conflict, IndexError_, NotFound, QiError
+from engine.errors import Conflict, NotFound
+from engine.index.build_process import build_in_subprocess
+from engine.index.live import LiveIndex
 from engine.keys import KeyStore
 from engine.regions import RegionIndex
-from engine.search import Searcher, load_lexicon
+from engine.search import Searcher
 from engine.storage import models as m
 from engine.storage.db import Database
 from engine.workflow import Workflow, utcnow
@@ -39,13 +41,10 @@ class AppState:
         self.workflow = Workflow(self.db, settings.archive_prefix, settings.timezone)
         self.regions = searcher.regions if searcher else RegionIndex.load(settings.reference_dir, settings.home_city)
         self.rate_limiter = RateLimiter()
+        self.caller_slots = CallerSlots()
+        self.trusted_proxies = trusted_networks(settings.trusted_proxies)
         self._encoder: Encoder | None = searcher.encoder if searcher else None
-        self._searcher = searcher
-        self._searcher_error: str | None = None
-        self._seen_manifest = self._manifest_stamp()
-        self._checked_at = time.monotonic()
-        self._reload_lock = threading.Lock()
-        self._reloading = False
+        self.index = LiveIndex(settings, self.db, lambda: self.encoder, searcher)
 
     # ---- the searcher ---------------------------------------------------------------------------------
     @property
@@ -55,55 +54,12 @@ class AppState:
         return self._encoder
 
     def load(self) -> None:
-        """Load the searcher at startup; a missing index is reported by every search (503), not fatal."""
-        try:
-            self._seen_manifest = self._manifest_stamp()
-            self._searcher = Searcher(self.settings, self.db, self.encoder)
-            self._searcher_error = None
-        except IndexError_ as exc:
-            self._searcher_error = exc.message
-            log.warning("no usable index yet: %s", exc.message)
+        """Load the index at startup; a damaged or missing one leaves the worker degraded, never dead."""
+        self.index.load()
 
     def searcher(self) -> Searcher:
-        self._maybe_reload()
-        if self._searcher is None:
-            raise IndexError_(self._searcher_error or "the index is not loaded yet")
-        return self._searcher
-
-    def _manifest_stamp(self) -> tuple[int, int] | None:
-        path = Path(self.settings.index_dir) / "current" / "manifest.json"
-        try:
-            st = path.stat()
-        except OSError:
-            return None
-        return st.st_ino, st.st_mtime_ns
-
-    def _maybe_reload(self) -> None:
-        now = time.monotonic()
-        if now - self._checked_at < self.settings.index_check_seconds:
-            return
-        self._checked_at = now
-        stamp = self._manifest_stamp()
-        if stamp is not None and stamp != self._seen_manifest:
-            self.reload_in_background(stamp)
-
-    def reload_in_background(self, stamp: tuple[int, int] | None = None) -> None:
-        with self._reload_lock:
-            if self._reloading:
-                return
-            self._reloading = True
-        threading.Thread(target=self._reload, args=(stamp or self._manifest_stamp(),), daemon=True).start()
-
-    def _reload(self, stamp) -> None:
-        try:
-            fresh = Searcher(self.settings, self.db, self.encoder)
-            self._searcher, self._searcher_error, self._seen_manifest = fresh, None, stamp
-            log.info("loaded index built at %s", fresh.index.manifest.get("built_at"))
-        except QiError as exc:
-            self._seen_manifest = stamp  # do not retry a broken index on every request
-            log.error("new index not loaded, still serving the old one: %s", exc.message)
-        finally:
-            self._reloading = False
+        """The searcher to answer from; IndexError_ (503) while no index is loaded."""
+        return self.index.searcher()
 
     def enterprise_region(self, enterprise_id: str) -> str | None:
         """The region on file for an enterprise (demands and recommendations take it when none is given)."""
@@ -122,16 +78,14 @@ class AppState:
         return job
 
     def _run_reindex(self, job_id: int) -> None:
-        from engine.indexing import build
-
         lock_path = Path(self.settings.index_dir) / ".build.lock"
         lock_path.parent.mkdir(parents=True, exist_ok=True)
         try:
             with lock_path.open("w") as lock:
                 fcntl.flock(lock, fcntl.LOCK_EX)  # one build at a time, across workers on this machine
                 self._set_job(job_id, "running")
-                manifest = build(self.settings, self.db, self.encoder, load_lexicon(self.settings.lexicon_dir))
-            self._reload(self._manifest_stamp())
+                manifest = build_in_subprocess(self.settings)  # niced, its own encoder: queries win
+            self.index.reload_now()
             self._set_job(job_id, "done", counts=manifest["counts"], build_seconds=manifest["build_seconds"],
                           built_at=manifest["built_at"])
         except Exception as exc:  # the job records any failure; the old index keeps serving

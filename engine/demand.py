@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from engine.errors import InvalidInput
 from engine.regions import Region, RegionIndex
+from engine.text.clean import check_text
 from engine.text.codes import StandardCode, find_codes
 from engine.text.lexicon import Lexicon
 from engine.text.normalize import fold, normalize
@@ -64,6 +65,7 @@ def analyze(
         raise InvalidInput("the demand text is empty")
     if len(text) > MAX_TEXT:
         raise InvalidInput(f"the demand text is {len(text)} characters; the limit is {MAX_TEXT}")
+    check_text(text, "text")
     normalized = normalize(text)
     folded = fold(text)
     where, source = None, None

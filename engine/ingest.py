@@ -18,6 +18,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from engine.errors import IngestRejected, InvalidInput
+from engine.ingest_xlsx import XlsxLimits, read_xlsx
 from engine.schemas import SCHEMAS, AgencyIn, CapabilityRowIn, QualificationRowIn, StandardIn
 from engine.storage import models as m
 from engine.storage.db import Database
@@ -62,8 +63,9 @@ def kind_of(path: Path, kind: str | None = None) -> str:
     return name
 
 
-def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
-    """(line number, row) pairs; a row that cannot even be parsed comes as its error message."""
+def read_rows(path: Path, xlsx: XlsxLimits | None = None) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    """(line number, row) pairs; a row that cannot even be parsed comes as its error message. Excel files are
+    checked against `xlsx` (engine/ingest_xlsx.py) before they are opened."""
     suffix = path.suffix.lower()
     if suffix in (".jsonl", ".json"):
         with path.open(encoding="utf-8-sig") as fh:
@@ -86,29 +88,9 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
                 if any((v or "").strip() for v in row.values()):
                     yield reader.line_num, {k.strip(): v for k, v in row.items() if k}
     elif suffix == ".xlsx":
-        yield from _read_xlsx(path)
+        yield from read_xlsx(path, xlsx or XlsxLimits())
     else:
         raise InvalidInput(f"{path}: unsupported file type {suffix!r}; use .jsonl, .csv or .xlsx")
-
-
-def _read_xlsx(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
-    from openpyxl import load_workbook  # only needed for Excel files
-
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a broken file
-        raise InvalidInput(f"{path}: not a readable Excel file ({exc})") from None
-    sheet = book.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
-    header = [str(h).strip() if h is not None else "" for h in next(rows, [])]
-    for lineno, values in enumerate(rows, 2):
-        if all(v is None or str(v).strip() == "" for v in values):
-            continue
-        # A row may be shorter than the header (trailing empty cells): zip stops at the shorter one.
-        row = {h: (v.isoformat()[:10] if hasattr(v, "isoformat") else v)
-               for h, v in zip(header, values, strict=False) if h}
-        yield lineno, {k: ("" if v is None else v) for k, v in row.items()}
-    book.close()
 
 
 def _reason(exc: ValidationError) -> str:
@@ -139,57 +121,86 @@ def ingest_paths(db: Database, paths: list[Path], kind: str | None = None) -> In
     return report
 
 
-def ingest_file(db: Database, path: Path, kind: str, report: IngestReport, all_or_nothing: bool = False) -> None:
-    """Load one file. With `all_or_nothing` (API uploads) a single bad row rolls the whole file back."""
+def ingest_file(db: Database, path: Path, kind: str, report: IngestReport, all_or_nothing: bool = False,
+                batch_rows: int = 500, xlsx: XlsxLimits | None = None) -> None:
+    """Load one file, `batch_rows` rows per transaction, so that other writers (a demand being filed) get the
+    database between batches instead of waiting behind one long load. With `all_or_nothing` (API uploads) the
+    whole file is validated first, reading only, and a single bad row means nothing is loaded; re-loading a file
+    updates records in place, so a load cut short is completed by sending the file again."""
     schema = SCHEMAS[kind]
-    loaded = 0
+    label = path.name if all_or_nothing else str(path)  # an API answer names no server path
     rejected_before = len(report.rejected)
-    with db.session() as session:
-        try:
-            for lineno, raw in read_rows(path):
-                if isinstance(raw, str):
-                    report.rejected.append(RejectedRow(str(path), lineno, raw))
-                    continue
-                try:
-                    row = schema.model_validate(raw)
-                    problem = _store(session, kind, row)
-                except ValidationError as exc:
-                    problem = _reason(exc)
+    if all_or_nothing:
+        valid = 0
+        with db.session() as session:
+            for lineno, row in _rows(path, label, schema, report, xlsx):
+                problem = _problem(session, kind, row)
                 if problem:
-                    report.rejected.append(RejectedRow(str(path), lineno, problem))
+                    report.rejected.append(RejectedRow(label, lineno, problem))
                 else:
-                    loaded += 1
-                if loaded % 500 == 0:
-                    session.flush()
-        except UnicodeDecodeError:
-            raise InvalidInput(f"{path}: not UTF-8 text") from None
-        except csv.Error as exc:
-            raise InvalidInput(f"{path}: not a readable CSV file ({exc})") from None
+                    valid += 1
         bad = report.rejected[rejected_before:]
-        if all_or_nothing and (bad or not loaded):
+        if bad or not valid:
             reason = f"{len(bad)} row(s) rejected, nothing was loaded" if bad else "no rows in the file"
             raise IngestRejected(f"{path.name}: {reason}", [str(r) for r in bad[:50]])
+    loaded = 0
+    rows = _rows(path, label, schema, report, xlsx)
+    while True:
+        with db.session() as session:
+            batch = 0
+            for lineno, row in rows:
+                problem = _problem(session, kind, row) or _store(session, kind, row)
+                if problem:
+                    report.rejected.append(RejectedRow(label, lineno, problem))
+                else:
+                    loaded += 1
+                batch += 1
+                if batch >= batch_rows:
+                    break
+        if batch < batch_rows:
+            break
     report.loaded[kind] = report.loaded.get(kind, 0) + loaded
 
 
-def _store(session: Session, kind: str, row: Any) -> str | None:
-    """Upsert one validated row; a reason string when it refers to something that does not exist."""
+def _rows(path: Path, label: str, schema, report: IngestReport, xlsx: XlsxLimits | None
+          ) -> Iterator[tuple[int, Any]]:
+    """(line, validated row) pairs; rows that do not parse or validate go to the report."""
+    try:
+        for lineno, raw in read_rows(path, xlsx):
+            if isinstance(raw, str):
+                report.rejected.append(RejectedRow(label, lineno, raw))
+                continue
+            try:
+                yield lineno, schema.model_validate(raw)
+            except ValidationError as exc:
+                report.rejected.append(RejectedRow(label, lineno, _reason(exc)))
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{path.name}: not UTF-8 text") from None
+    except csv.Error as exc:
+        raise InvalidInput(f"{path.name}: not a readable CSV file ({exc})") from None
+
+
+def _problem(session: Session, kind: str, row: Any) -> str | None:
+    """Why a validated row cannot be stored (it refers to something that does not exist), read-only."""
+    if kind in ("capabilities", "qualifications") and session.get(m.Agency, row.agency_id) is None:
+        return f"agency_id: unknown agency {row.agency_id!r} (load agencies first)"
+    if kind == "standards" and parse_code(row.code) is None:
+        return f"code: {row.code!r} is not a recognisable standard code"
+    return None
+
+
+def _store(session: Session, kind: str, row: Any) -> None:
+    """Upsert one validated row that `_problem` passed."""
     if kind == "agencies":
         _store_agency(session, row)
     elif kind in ("capabilities", "qualifications"):
-        agency = session.get(m.Agency, row.agency_id)
-        if agency is None:
-            return f"agency_id: unknown agency {row.agency_id!r} (load agencies first)"
-        _store_child(agency, kind, row)
+        _store_child(session.get(m.Agency, row.agency_id), kind, row)
     elif kind == "standards":
-        if parse_code(row.code) is None:
-            return f"code: {row.code!r} is not a recognisable standard code"
         _store_standard(session, row)
     else:
         table = {"experts": m.Expert, "equipment": m.Equipment, "enterprises": m.Enterprise,
                  "service_records": m.ServiceRecord}[kind]
         session.merge(table(**row.model_dump()))
-    return None
 
 
 def _store_agency(session: Session, row: AgencyIn) -> None:

@@ -7,7 +7,7 @@ Built once at the edge (CLI, API startup) and shared; it reads the database only
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import date
 from pathlib import Path
 
@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from engine.config import Settings
-from engine.demand import Demand, analyze
+from engine.demand import SERVICE_CUES, Demand, analyze
 from engine.documents import KIND_LABELS, TARGETS
 from engine.encoders import Encoder, load_encoder
 from engine.errors import InvalidInput
@@ -31,6 +31,8 @@ from engine.regions import RegionIndex
 from engine.storage import models as m
 from engine.storage.db import Database
 from engine.suggest import Suggester
+from engine.text.codes import find_codes
+from engine.text.focus import ENCODER_CHARS, TOKENIZER_CHARS, key_sentences
 from engine.text.lexicon import Lexicon
 from engine.text.tokenize import load_word_list
 
@@ -52,8 +54,11 @@ def load_mandatory_terms(lexicon_dir: Path) -> frozenset[str]:
 
 
 class Searcher:
-    def __init__(self, settings: Settings, db: Database, encoder: Encoder | None = None) -> None:
+    def __init__(self, settings: Settings, db: Database, encoder: Encoder | None = None,
+                 index_name: str = "current") -> None:
+        """`index_name` "previous" reads the last good index (a server's fallback when `current` is damaged)."""
         self.settings = settings
+        self.index_name = index_name
         self.db = db
         self.encoder = encoder or load_encoder(settings.encoder)
         self.regions = RegionIndex.load(settings.reference_dir, settings.home_city)
@@ -63,7 +68,7 @@ class Searcher:
 
     def reload(self) -> None:
         """(Re)read the index and the records; a new index is picked up without restarting."""
-        self.index: IndexSet = load_index(self.settings.index_dir, self.encoder)
+        self.index: IndexSet = load_index(self.settings.index_dir, self.encoder, name=self.index_name)
         self._doc_tokens: dict[str, frozenset[str]] = {}  # explanation tokens, filled as documents are shown
         with self.db.session() as s:
             agencies = s.scalars(
@@ -84,9 +89,31 @@ class Searcher:
         """Check the request, read the demand and encode it once for every target ranked."""
         if not 1 <= limit <= 100:
             raise InvalidInput("limit must be between 1 and 100")
-        demand = analyze(text, self.regions, self.lexicon, region, self.mandatory_terms)
-        qvec = self.encoder.encode_queries([demand.search_text])[0]
+        demand = self._bounded(analyze(text, self.regions, self.lexicon, region, self.mandatory_terms))
+        qvec = self.encoder.encode_queries([self._encoder_text(demand)])[0]
         return demand, qvec, as_of or self.settings.today()
+
+    def _weigh(self, sentence: str) -> float:
+        """Domain signal of one sentence: lexicon terms and standard codes count double, service words once."""
+        cues = sum(1 for words in SERVICE_CUES.values() for w in words if w in sentence)
+        return 2 * (len(self.lexicon.matches(sentence)) + len(find_codes(sentence))) + cues
+
+    def _bounded(self, demand: Demand) -> Demand:
+        """The demand as the tokenizer sees it: at most TOKENIZER_CHARS of key sentences (engine/text/focus.py).
+        Region, codes, services and lexicon hits were read from the whole text already."""
+        if len(demand.normalized) <= TOKENIZER_CHARS and len(demand.expansion) <= TOKENIZER_CHARS:
+            return demand
+        return replace(demand, normalized=key_sentences(demand.normalized, TOKENIZER_CHARS, self._weigh),
+                       expansion=demand.expansion[:TOKENIZER_CHARS])
+
+    def _encoder_text(self, demand: Demand) -> str:
+        """At most ENCODER_CHARS for the encoder: the key sentences, then as much of the lexicon expansion as fits
+        (a short demand is encoded whole, as before)."""
+        if len(demand.search_text) <= ENCODER_CHARS:
+            return demand.search_text
+        expansion = demand.expansion[:ENCODER_CHARS // 3]
+        head = key_sentences(demand.normalized, ENCODER_CHARS - len(expansion) - 1, self._weigh)
+        return f"{head} {expansion}".strip()
 
     def retrieve(self, collection: Collection, demand: Demand, qvec: np.ndarray) -> np.ndarray:
         """Fused lexical + dense score of every document in a collection."""

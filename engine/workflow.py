@@ -22,6 +22,7 @@ from engine.errors import Conflict, InvalidInput, NotFound
 from engine.ranking.results import Recommendation
 from engine.storage import models as m
 from engine.storage.db import Database
+from engine.text.clean import check_text
 
 CHANNELS = ("服务窗口", "电话", "线上平台", "巡访")
 RECEIVED, MATCHED, DISPATCHED, IN_SERVICE, DONE, CANCELLED = "已受理", "已匹配", "已派单", "服务中", "已完成", "已取消"
@@ -69,6 +70,8 @@ class Workflow:
             raise InvalidInput(f"text is longer than {MAX_TEXT} characters")
         if channel not in CHANNELS:
             raise InvalidInput(f"unknown channel {channel!r}: one of {', '.join(CHANNELS)}")
+        for name, value in (("text", text), ("contact_person", contact_person), ("contact_phone", contact_phone)):
+            check_text(value, name)
         now = utcnow()
         year = now.astimezone(self.tz).year
         if enterprise_id is not None:
@@ -170,6 +173,8 @@ class Workflow:
         new_status: str | None = None, once: bool = False, status_from: tuple[str, ...] | None = None,
         **fields: Any,
     ) -> m.DemandRecord:
+        for name, value in data.items():
+            check_text(value if isinstance(value, str) else None, name)
         now = utcnow()
         with self.db.session() as s:
             # Write first: it takes the lock (SQLite) or the row lock (PostgreSQL) before the state is read.

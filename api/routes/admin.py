@@ -17,6 +17,7 @@ from api.security import actor_of, require
 from engine.errors import InvalidInput, PayloadTooLarge
 from engine.index.store import read_manifest
 from engine.ingest import SUFFIXES, IngestReport, ingest_file, kind_of
+from engine.ingest_xlsx import limits_of
 from engine.keys import Principal
 from engine.workflow import as_utc
 
@@ -60,7 +61,8 @@ def upload(
             out.write(chunk)
     file_kind = kind_of(path, kind)
     report = IngestReport()
-    ingest_file(state.db, path, file_kind, report, all_or_nothing=True)
+    ingest_file(state.db, path, file_kind, report, all_or_nothing=True,
+                batch_rows=state.settings.ingest_batch_rows, xlsx=limits_of(state.settings))
     state.workflow.audit(actor_of(request, principal), "corpus.upload", f"{file_kind}:{name}")
     job = None
     if reindex:
@@ -99,11 +101,14 @@ def audit(request: Request, principal: Staff, object: Annotated[str | None, Quer
 
 @router.get("/health", response_model=HealthOut, responses=errors(503))
 def health(request: Request) -> dict:
-    """Database reachable and an index loaded (503 otherwise)."""
+    """Database reachable and an index loaded (503 otherwise); `degraded` while answering from the last good
+    index because the current one cannot be read."""
     state = state_of(request)
     with state.db.session() as s:
         s.execute(text("SELECT 1"))
     searcher = state.searcher()
     manifest = searcher.index.manifest
-    return {"status": "ok", "index_built_at": manifest.get("built_at"), "documents": manifest.get("counts", {}),
+    warning = state.index.warning
+    return {"status": "degraded" if warning else "ok", "index": searcher.index_name, "warning": warning,
+            "index_built_at": manifest.get("built_at"), "documents": manifest.get("counts", {}),
             "database": state.db.engine.dialect.name}

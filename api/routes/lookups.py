@@ -123,7 +123,7 @@ def enterprises(
     with state_of(request).db.session() as s:
         query = select(m.Enterprise)
         if q:
-            query = query.where(or_(m.Enterprise.name.contains(q), m.Enterprise.id == q))
+            query = query.where(or_(m.Enterprise.name.contains(q, autoescape=True), m.Enterprise.id == q))
         total = s.scalar(select(func.count()).select_from(query.subquery()))
         rows = s.scalars(query.order_by(m.Enterprise.id).limit(limit).offset(offset)).all()
         return {"total": total or 0, "items": [_enterprise(e, masked=True) for e in rows]}
