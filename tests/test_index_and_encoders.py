@@ -97,5 +97,5 @@ def test_rebuild_swaps_atomically(searcher, settings, encoder, tmp_path):
     first = read_manifest(tmp_path)["built_at"]
     build_index(tmp_path, docs, searcher.index.tokenizer, encoder)
     assert read_manifest(tmp_path)["counts"]["agency"] == 5
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["current"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["current", "previous"]  # previous: the last good one
     assert first <= read_manifest(tmp_path)["built_at"]
