@@ -23,7 +23,7 @@ from api.headers import SecurityHeaders
 from api.routes import admin, demands, lookups, search
 from api.security import WidgetCors
 from api.state import AppState
-from engine.config import Settings
+from engine.config import ROOT, Settings
 from engine.errors import IngestRejected, QiError, RateLimited
 from engine.search import Searcher
 
@@ -36,7 +36,7 @@ HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "n
 
 def error_response(status: int, code: str, message: str, details: list[str] | None = None,
                    headers: dict[str, str] | None = None) -> JSONResponse:
-    body = {"code": code, "message": message}
+    body = {"code": code, "message": message.replace(f"{ROOT}/", "")}  # no server path in any answer
     if details:
         body["details"] = details
     return JSONResponse({"error": body}, status_code=status, headers=headers)

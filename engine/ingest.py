@@ -57,7 +57,7 @@ def kind_of(path: Path, kind: str | None = None) -> str:
     name = kind or path.stem.lower().replace("-", "_")
     if name not in SCHEMAS:
         raise InvalidInput(
-            f"{path}: cannot tell what this file holds; name it one of {', '.join(SCHEMAS)} "
+            f"{path.name}: cannot tell what this file holds; name it one of {', '.join(SCHEMAS)} "
             f"(e.g. agencies.csv) or pass --kind"
         )
     return name
@@ -90,7 +90,7 @@ def read_rows(path: Path, xlsx: XlsxLimits | None = None) -> Iterator[tuple[int,
     elif suffix == ".xlsx":
         yield from read_xlsx(path, xlsx or XlsxLimits())
     else:
-        raise InvalidInput(f"{path}: unsupported file type {suffix!r}; use .jsonl, .csv or .xlsx")
+        raise InvalidInput(f"{path.name}: unsupported file type {suffix!r}; use .jsonl, .csv or .xlsx")
 
 
 def _reason(exc: ValidationError) -> str:

@@ -162,6 +162,6 @@ def test_a_forged_dimension_makes_no_padding_cells(tmp_path):
 
 
 def test_a_long_cell_within_the_archive_limits_is_refused(tmp_path):
-    path = xlsx_bombs.huge_cell(tmp_path / "agencies.xlsx", 40_000)
+    path = xlsx_bombs.huge_cell(tmp_path / "agencies.xlsx", 40_000)  # openpyxl itself would cut it at 32,767
     with pytest.raises(InvalidInput, match="32767"):
         list(read_rows(path, XlsxLimits()))

@@ -68,7 +68,9 @@ def upload(
     if reindex:
         state.ensure_no_running_job()
         job = job_out(state.start_reindex(f"upload {name}"))
-    return {"loaded": report.loaded, "stored_as": [str(path)], "job": job}
+    # Relative to the upload folder: an answer never names a server path.
+    return {"loaded": report.loaded, "stored_as": [path.relative_to(state.settings.upload_dir).as_posix()],
+            "job": job}
 
 
 @router.post("/admin/reindex", response_model=JobOut, status_code=202, responses=ERRORS)

@@ -42,8 +42,9 @@ def _repeat(head: bytes, unit: bytes, total: int, tail: bytes) -> Iterator[bytes
     block = unit * max(1, MB // len(unit))
     written = 0
     while written < total:
-        yield block
-        written += len(block)
+        piece = block[: total - written]
+        yield piece
+        written += len(piece)
     yield tail
 
 

@@ -9,6 +9,7 @@ queries the CPU first. The child swaps the new index in atomically; every worker
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 
@@ -28,9 +29,9 @@ def build_in_subprocess(settings: Settings, timeout: float = 3600) -> dict:
             str(settings.index_dir), "--encoder", settings.encoder, "index"]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "QI_VECTOR_INDEX": settings.vector_index,
            "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)}
-    nice = settings.build_nice
-    done = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout,
-                          preexec_fn=(lambda: os.nice(nice)) if nice else None)  # noqa: PLW1509 - only os.nice
+    if settings.build_nice and shutil.which("nice"):  # coreutils' nice: no preexec_fn in a threaded server
+        args = ["nice", "-n", str(settings.build_nice), *args]
+    done = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
     if done.returncode != 0:
         tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["(no output)"]
         raise BuildFailed(f"索引构建进程失败（退出码 {done.returncode}）：{tail[0]}")
