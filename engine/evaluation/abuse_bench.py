@@ -244,7 +244,7 @@ def upload_and_filings(settings: Settings, key: str, folder: Path, megabytes: in
     path = folder / "enterprises.jsonl"
     rows = 0
     with path.open("w", encoding="utf-8") as out:
-        while out.tell() < megabytes * MIB:
+        while out.tell() < megabytes * MIB - 4096:  # just under the upload limit
             rows += 1
             out.write(f'{{"id": "EX{rows:07d}", "name": "批量导入测试企业{rows}有限公司", "industry": "陶瓷", '
                       f'"region": "丰南区", "size": "小型", "note": "{"测" * 200}"}}\n')
