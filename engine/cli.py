@@ -73,7 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     keys = s.add_subparsers(dest="action", required=True)
     k = keys.add_parser("create")
     k.add_argument("--role", required=True, choices=["staff", "public", "widget"])
-    k.add_argument("--name", default="")
+    k.add_argument("--name", default="", help="who holds it; a staff key must name the person (--name 张三)")
     k.add_argument("--origin", action="append", default=[], help="widget keys: an allowed origin (repeatable)")
     k.add_argument("--rate", type=int, help="requests per minute (default by role: staff 600, public 120, widget 60)")
     keys.add_parser("list")

@@ -60,7 +60,9 @@ def test_upload_then_background_reindex_swaps_in_without_downtime(small):
     body = r.json()
     assert body["loaded"] == {"agencies": 1} and body["job"]["status"] in ("queued", "running")
     stored = body["stored_as"][0]
-    assert json.loads(open(stored, encoding="utf-8").read())["id"] == "AG9001"  # the upload itself is kept
+    assert not stored.startswith("/")  # the name under the upload folder, not a server path
+    kept = app.state.qi.settings.upload_dir / stored
+    assert json.loads(kept.read_text(encoding="utf-8"))["id"] == "AG9001"  # the upload itself is kept
 
     answered = 0
     deadline = time.time() + 120
