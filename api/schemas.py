@@ -341,3 +341,51 @@ class AuditOut(BaseModel):
     action: str
     object: str
     client: str | None
+
+
+# ---- §8 evaluation -----------------------------------------------------------------------------------------
+class PeriodOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    from_: date | None = Field(None, alias="from")
+    to: date | None = None
+
+
+class DemandCounts(BaseModel):
+    received: int
+    matched: int
+    dispatched: int
+    completed: int
+    cancelled: int
+
+
+class SatisfactionOut(BaseModel):
+    mean: float | None
+    count: int
+    distribution: dict[Literal["1", "2", "3", "4", "5"], int]
+
+
+class Percentiles(BaseModel):
+    p50: float | None
+    p90: float | None
+    count: int
+
+
+class StatsOut(BaseModel):
+    """The §8 indicators; every `by_*` row carries received, completed, cancelled and satisfaction figures."""
+
+    model_config = ConfigDict(populate_by_name=True)
+    period: PeriodOut
+    filters: dict[str, str | None]
+    demands: DemandCounts
+    sources: dict[Literal["archive", "live"], int]
+    enterprises_served: dict[Literal["distinct", "new"], int]
+    satisfaction: SatisfactionOut
+    response_hours: Percentiles = Field(description="received → dispatched, in hours")
+    stages_hours: dict[Literal["to_match", "to_dispatch", "to_complete"], Percentiles]
+    services: dict[Literal["basic", "extended", "innovation", "unclassified"], int]
+    by_month: list[dict[str, Any]]
+    by_category: list[dict[str, Any]]
+    by_region: list[dict[str, Any]]
+    by_channel: list[dict[str, Any]]
+    by_agency: list[dict[str, Any]]
+    by_staff: list[dict[str, Any]]
