@@ -37,6 +37,7 @@ CATALOGUE: dict[str, str] = {
     "error.forbidden": "当前角色无权进行此操作",
     "error.origin_not_allowed": "该来源不允许使用此密钥",
     "error.rate_limited": "请求过于频繁，请稍后再试",
+    "error.unavailable": "服务暂不可用",
     "error.index_unavailable": "检索索引暂不可用，请工作人员重建索引",
     "error.index_mismatch": "检索索引与当前配置不一致，请工作人员重建索引",
     "validation.one": "{field}：{problem}",
@@ -114,6 +115,7 @@ CATALOGUE: dict[str, str] = {
     "upload.too_large": "文件超过上传上限（{limit} 字节）",
     "upload.unsupported": "不支持的文件类型“{suffix}”，请上传 .jsonl、.csv 或 .xlsx 文件",
     # ---- exports ------------------------------------------------------------------------------------------
+    "print.no_font": "服务器未安装中文字体，暂不能生成 PDF（请管理员运行安装步骤）",
     "export.too_many": "导出行数 {count} 超过上限 {limit}，请缩小筛选范围",
 }
 

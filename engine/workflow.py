@@ -146,6 +146,10 @@ class Workflow:
             "standards": [h.id for h in rec.standards],
             "excluded": [{"id": h.id, "reason": h.reasons[0].text if h.reasons else ""} for h in rec.excluded],
             "station_serves": rec.station_serves,
+            # 需求理解: what the station read in the text (the 服务单 prints it)
+            "reading": {k: rec.demand.get(k) for k in ("region", "services", "codes")}
+            | {"terms": [f"{x.get('term')}→{'/'.join(x.get('formal') or [])}" for x in rec.demand.get("lexicon") or []
+                         if isinstance(x, dict)]},
         }
         # Matching again after a dispatch (the agency declined, say) is allowed and keeps the status.
         return self._step(actor, number, "match", "matched", shown, "demand.match")

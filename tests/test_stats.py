@@ -12,12 +12,8 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import text
 
-from api.app import create_app
-from engine.config import Settings
-from engine.ingest import ingest_paths
 from engine.storage.db import Database
 from engine.workflow import Actor
-from tests.conftest import CORPUS
 
 # The category of an agency is the category of its first listed capability.
 CATEGORY = """(SELECT c.category FROM capabilities c WHERE c.agency_id = {col}
@@ -42,19 +38,11 @@ FROM demands d LEFT JOIN enterprises e ON e.id = d.enterprise_id
 
 
 @pytest.fixture(scope="module")
-def desk(tmp_path_factory):
-    work = tmp_path_factory.mktemp("stats")
-    settings = Settings(database_url=f"sqlite:///{work / 'qi.db'}", index_dir=work / "indexes",
-                        upload_dir=work / "uploads", anonymous_rate_per_minute=100_000)
-    db = Database(settings.database_url)
-    assert ingest_paths(db, [CORPUS]).ok
-    app = create_app(settings)  # no lifespan: statistics need no index
-    state = app.state.qi
-    alice = state.keys.create("staff", "张三", rate=100_000)
-    bob = state.keys.create("staff", "李四", rate=100_000)
+def desk(desk_app):
+    app, alice, bob = desk_app
     a = Actor(alice.split("_")[1], "staff", name="张三")
     b = Actor(bob.split("_")[1], "staff", name="李四")
-    flow = state.workflow
+    flow = app.state.qi.workflow
     # live demands through every path of the state table
     d1 = flow.create(a, "地磅年检", "电话", "EN0003").number
     flow.dispatch(a, d1, {"mode": "agency", "agency_id": "AG0018", "service_items": ["地磅检定"]}, "AG0001")
@@ -66,8 +54,7 @@ def desk(tmp_path_factory):
     d3 = flow.create(a, "想办 ISO9001 认证", "线上平台", "EN0010").number
     flow.add_event(a, d3, "企业不再需要", "已取消")
     flow.create(a, "标准查询", "巡访")
-    yield TestClient(app), {"X-API-Key": alice}, db
-    db.engine.dispose()
+    return TestClient(app), {"X-API-Key": alice}, app.state.qi.db
 
 
 def sql(db: Database, query: str, **params):
@@ -93,7 +80,8 @@ def test_stats_over_all_time_agree_with_sql(desk):
     }
     days = sorted(str(c.day) for c in cases)
     assert got["period"] == {"from": days[0], "to": days[-1]}
-    assert got["enterprises_served"]["distinct"] == sql(db, f"SELECT COUNT(DISTINCT enterprise_id) FROM ({CASES})")[0][0]
+    distinct = sql(db, f"SELECT COUNT(DISTINCT enterprise_id) FROM ({CASES})")[0][0]
+    assert got["enterprises_served"]["distinct"] == distinct
     assert got["enterprises_served"]["new"] == got["enterprises_served"]["distinct"]  # all time: all are new
 
     sat = [c.satisfaction for c in cases if c.satisfaction is not None]

@@ -13,7 +13,9 @@ async function login(key) {
     sessionStorage.setItem("qi-staff-key", key);
     $("login-card").hidden = true;
     $("workspace").hidden = false;
+    $("tabs").hidden = false;
     loadList();
+    route();
   } catch (e) {
     $("login-status").textContent = e.status === 401 || e.status === 403 ? "密钥无效或不是工作人员密钥" : e.message;
     $("login-status").classList.add("error");
@@ -53,14 +55,59 @@ $("demand-form").addEventListener("submit", async e => {
   } finally { $("d-submit").disabled = false; }
 });
 
-$("status-filter").addEventListener("change", loadList);
+/* 需求台账: the filters of the list form, paging, and the same filters for the Excel exports. */
+const PAGE = 20;
+let listOffset = 0;
+function listFilters() {
+  const params = {};
+  for (const [k, v] of new FormData($("list-form")).entries()) if (String(v).trim()) params[k] = String(v).trim();
+  return params;
+}
+$("list-form").addEventListener("submit", e => { e.preventDefault(); listOffset = 0; loadList(); });
+$("status-filter").addEventListener("change", () => { listOffset = 0; loadList(); });
+$("l-prev").addEventListener("click", () => { listOffset = Math.max(0, listOffset - PAGE); loadList(); });
+$("l-next").addEventListener("click", () => { listOffset += PAGE; loadList(); });
+for (const [id, masked] of [["l-export", false], ["l-export-masked", true]]) {
+  $(id).addEventListener("click", async () => {
+    const q = new URLSearchParams(listFilters()).toString();
+    const path = masked ? "/v1/exports/demands-masked.xlsx" : "/v1/exports/demands.xlsx";
+    try { await download(`${path}?${q}`, masked ? "需求台账-脱敏.xlsx" : "需求台账.xlsx", KEY); }
+    catch (err) { $("list-status").textContent = err.message; $("list-status").classList.add("error"); }
+  });
+}
 async function loadList() {
-  const data = await call("/v1/demands", { params: { limit: 30, status: $("status-filter").value } });
+  $("list-status").classList.remove("error");
+  let data;
+  try {
+    data = await call("/v1/demands", { params: { ...listFilters(), limit: PAGE, offset: listOffset } });
+  } catch (err) {
+    $("list-status").textContent = err.message;
+    $("list-status").classList.add("error");
+    return;
+  }
+  $("list-status").textContent = `共 ${data.total} 条`;
   $("demand-list").replaceChildren(...data.items.map(d => h("li", {},
     h("a", { href: "#", onclick: ev => { ev.preventDefault(); openDemand(d.number); } }, d.number),
     h("span", { class: "badge" }, d.status),
+    h("div", { class: "meta when" }, `${localTime(d.created_at)} · ${d.channel}${d.enterprise_name ? " · " + d.enterprise_name : ""}`),
     h("div", { class: "meta" }, d.text.length > 40 ? d.text.slice(0, 40) + "…" : d.text))));
+  const pages = Math.max(1, Math.ceil(data.total / PAGE));
+  $("l-page").textContent = `第 ${Math.floor(listOffset / PAGE) + 1} / ${pages} 页`;
+  $("l-prev").disabled = listOffset === 0;
+  $("l-next").disabled = listOffset + PAGE >= data.total;
 }
+
+/* Two views: 需求办理 (#desk) and 统计评价 (#stats). */
+function route() {
+  if ($("tabs").hidden) return;  // not logged in yet
+  const stats = location.hash === "#stats";
+  $("stats-view").hidden = !stats;
+  $("workspace").hidden = stats;
+  $(stats ? "tab-desk" : "tab-stats").removeAttribute("aria-current");
+  $(stats ? "tab-stats" : "tab-desk").setAttribute("aria-current", "page");
+  if (stats && typeof loadStats === "function") loadStats();
+}
+window.addEventListener("hashchange", route);
 
 async function match(number) {
   const data = await call(`/v1/demands/${number}/match`, { method: "POST", body: { limit: 8 } });
