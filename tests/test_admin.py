@@ -174,7 +174,7 @@ def test_no_index_means_503_and_a_clear_message(tmp_path):
     with TestClient(create_app(settings)) as client:
         r = client.get("/v1/search", params={"q": "地磅"})
         assert r.status_code == 503 and r.json()["error"]["code"] == "index_unavailable"
-        assert "qi index" in r.json()["error"]["message"]
+        assert "重建索引" in r.json()["error"]["message"]  # in Chinese, naming no server path or command
         assert client.get("/v1/health").status_code == 503
         # demand intake does not depend on the index
         staff = {"X-API-Key": client.app.state.qi.keys.create("staff", "t")}

@@ -61,7 +61,7 @@ def upload(
             out.write(chunk)
     file_kind = kind_of(path, kind)
     report = IngestReport()
-    ingest_file(state.db, path, file_kind, report, all_or_nothing=True)
+    ingest_file(state.db, path, file_kind, report, all_or_nothing=True, regions=state.regions)
     state.workflow.audit(actor_of(request, principal), "corpus.upload", f"{file_kind}:{name}")
     job = None
     if reindex:
