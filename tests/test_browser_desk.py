@@ -108,6 +108,7 @@ def test_dashboard_draws_its_charts_from_stats(page, live_server, zhang):  # noq
     assert any("/static/vendor/echarts.min.js" in u for u in requests)
     assert all(u.startswith(live_server.url) or u.startswith("data:") or u.startswith("blob:") for u in requests)
     assert page.locator("#stats-charts button.xlsx").count() == 6
+    assert not page.is_visible("#workspace")  # one view at a time
     page.screenshot(path=ARTIFACTS / "desk-stats-dashboard.png", full_page=True)
 
 

@@ -25,7 +25,7 @@ async function api(path, { method = "GET", body, key, params } = {}) {
   const data = await resp.json().catch(() => ({}));
   if (!resp.ok) {
     const e = data.error || {};
-    let msg = e.message || `HTTP ${resp.status}`;
+    let msg = e.message || `请求失败（HTTP ${resp.status}）`;
     if (resp.status === 429) msg = `请求过于频繁，请 ${resp.headers.get("Retry-After") || "稍"} 秒后再试`;
     throw new ApiError(resp.status, e.code || "http_error", msg);
   }
@@ -69,7 +69,7 @@ async function download(path, filename, key = sessionStorage.getItem("qi-staff-k
   const resp = await fetch(new URL(path, location.origin), { headers: { "X-API-Key": key || "" } });
   if (!resp.ok) {
     const data = await resp.json().catch(() => ({}));
-    throw new ApiError(resp.status, (data.error || {}).code || "http_error", (data.error || {}).message || `HTTP ${resp.status}`);
+    throw new ApiError(resp.status, (data.error || {}).code || "http_error", (data.error || {}).message || `下载失败（HTTP ${resp.status}）`);
   }
   const url = URL.createObjectURL(await resp.blob());
   const a = h("a", { href: url, download: filename });
