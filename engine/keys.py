@@ -53,7 +53,7 @@ def normalize_origin(origin: str) -> str:
     """`https://Portal.gov.cn/` -> `https://portal.gov.cn`; refuse anything that is not scheme://host[:port]."""
     parts = urlsplit(origin.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/") or parts.query:
-        raise InvalidInput(f"not an origin (scheme://host[:port]): {origin!r}")
+        raise InvalidInput(msg("keys.not_origin", origin=origin))
     port = f":{parts.port}" if parts.port else ""
     return f"{parts.scheme}://{parts.hostname.lower()}{port}"
 
