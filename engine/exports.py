@@ -8,6 +8,7 @@ from io import BytesIO
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.worksheet.worksheet import Worksheet
 
 from engine.localtime import StationClock
@@ -47,7 +48,8 @@ MASKED_NOTE = ("本表已按 DB1302/T 574-2023 §7.5.2 脱敏：联系人姓名�
 
 
 def _put(ws: Worksheet, row: list[Any]) -> None:
-    ws.append(row)
+    # control characters a worksheet cannot hold (a pasted demand may carry them) become U+FFFD
+    ws.append([ILLEGAL_CHARACTERS_RE.sub("\ufffd", v) if isinstance(v, str) else v for v in row])
     for cell in ws[ws.max_row]:
         if isinstance(cell.value, str) and cell.value[:1] in ("=", "+", "-", "@"):
             cell.data_type = "s"  # text, never a formula

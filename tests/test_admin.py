@@ -102,7 +102,8 @@ def test_a_bad_row_rejects_the_whole_upload(small):
     assert r.status_code == 422
     err = r.json()["error"]
     assert err["code"] == "ingest_rejected" and len(err["details"]) == 2
-    assert any(":2:" in d for d in err["details"]) and any(":3:" in d and "JSON" in d for d in err["details"])
+    assert any("第 2 行" in d for d in err["details"]) and any("第 3 行" in d and "JSON" in d for d in err["details"])
+    assert not any("/" in d for d in err["details"])  # the file's name, not the server's folder
     assert client.get("/v1/agencies/AG9002").status_code == 404  # the good row was not loaded either
 
 

@@ -156,3 +156,12 @@ def test_excel_exports_hold_the_rows_shown_and_the_masked_one_is_audited(desk):
     assert {"demand.export", "demand.export_masked"} <= {a["action"] for a in audit}
     public = app.state.qi.keys.create("public", "portal")
     assert client.get("/v1/exports/demands-masked.xlsx", headers={"X-API-Key": public}).status_code == 403
+
+
+def test_a_control_character_a_worksheet_cannot_hold_is_replaced():
+    from engine.exports import demand_list_xlsx
+
+    body = demand_list_xlsx([{"number": "TS-2026-000001", "text": "地磅\x07年检", "contact_phone": "=1+1"}], "全部",
+                            masked=False)
+    rows = list(load_workbook(BytesIO(body)).worksheets[0].iter_rows(values_only=True))
+    assert rows[1][0] == "TS-2026-000001" and rows[1][7] == "地磅\ufffd年检" and rows[1][-1] == "=1+1"
