@@ -11,6 +11,7 @@ the worst case; put a shared limiter (the proxy, or Redis) in front when that ma
 from __future__ import annotations
 
 import ipaddress
+import json
 import math
 import threading
 import time
@@ -21,6 +22,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from engine.errors import Forbidden, InvalidInput, OriginNotAllowed, RateLimited, Unauthorized
 from engine.keys import Principal, normalize_origin
+from engine.messages import text as msg
 from engine.widget_tokens import verify as verify_widget_token
 from engine.workflow import Actor
 
@@ -41,7 +43,7 @@ class RateLimiter:
             if tokens < 1.0:
                 self._buckets[who] = (tokens, now)
                 wait = math.ceil((1.0 - tokens) / rate)
-                raise RateLimited(f"rate limit of {per_minute} requests per minute reached; retry in {wait} s", wait)
+                raise RateLimited(msg("auth.rate_limited", rate=per_minute, wait=wait), wait)
             self._buckets[who] = (tokens - 1.0, now)
             if len(self._buckets) > 100_000:  # forget idle callers rather than grow without bound
                 self._buckets.clear()
@@ -118,7 +120,7 @@ def principal_of(request: Request) -> Principal:
     address = client_address(request)
     if token is None:
         if not settings.anonymous_public:
-            raise Unauthorized("an API key is required (header X-API-Key)")
+            raise Unauthorized(msg("auth.key_required"))
         principal = Principal(None, "public", (), settings.anonymous_rate_per_minute)
         state.rate_limiter.take(f"ip:{address}", principal.rate_per_minute)
         request.state.principal, request.state.caller = principal, f"ip:{address}"
@@ -132,7 +134,7 @@ def principal_of(request: Request) -> Principal:
         except Exception:  # a malformed Origin header is simply not an allowed one
             allowed = False
         if not allowed:
-            raise OriginNotAllowed(f"this widget key is not allowed from origin {origin or '(none)'}")
+            raise OriginNotAllowed(msg("auth.origin_not_allowed", origin=origin or "（无）"))
         caller = f"key:{principal.key_id}:visitor:{_visitor(request, settings, principal.key_id, address)}"
         state.rate_limiter.take(caller, settings.widget_visitor_rate_per_minute)
     state.rate_limiter.take(f"key:{principal.key_id}", principal.rate_per_minute)
@@ -162,8 +164,8 @@ def require(permission: str) -> Callable[[Request], Principal]:
     def dependency(request: Request) -> Principal:
         principal = principal_of(request)
         if not principal.can(permission):
-            who = "an anonymous" if principal.key_id is None else f"a {principal.role}"
-            raise Forbidden(f"{who} caller may not use this endpoint")
+            raise Forbidden(msg("auth.forbidden_anonymous") if principal.key_id is None
+                            else msg("auth.forbidden_role", role=principal.role))
         return principal
 
     dependency.__name__ = f"require_{permission.replace('.', '_')}"
@@ -171,7 +173,8 @@ def require(permission: str) -> Callable[[Request], Principal]:
 
 
 def actor_of(request: Request, principal: Principal) -> Actor:
-    return Actor(principal.key_id or "anonymous", principal.role, client_address(request))
+    name = f"{principal.name}（{principal.key_id}）" if principal.role == "staff" and principal.name else None
+    return Actor(principal.key_id or "anonymous", principal.role, client_address(request), name)
 
 
 class WidgetCors:
@@ -222,7 +225,8 @@ def _same_origin(origin: str, scope: Scope, headers: dict[str, str]) -> bool:
 
 async def _preflight(send: Send, origin: str | None) -> None:
     if origin is None:
-        body = b'{"error":{"code":"origin_not_allowed","message":"no widget key allows this origin"}}'
+        body = json.dumps({"error": {"code": "origin_not_allowed",
+                                     "message": msg("auth.origin_no_widget")}}, ensure_ascii=False).encode()
         await send({"type": "http.response.start", "status": 403,
                     "headers": [(b"content-type", b"application/json"), (b"vary", b"Origin")]})
         await send({"type": "http.response.body", "body": body})

@@ -24,6 +24,7 @@ from engine.errors import Conflict, NotFound
 from engine.index.build_process import build_in_subprocess
 from engine.index.live import LiveIndex
 from engine.keys import KeyStore
+from engine.messages import text as msg
 from engine.regions import RegionIndex
 from engine.search import Searcher
 from engine.storage import models as m
@@ -66,7 +67,7 @@ class AppState:
         with self.db.session() as s:
             enterprise = s.get(m.Enterprise, enterprise_id)
         if enterprise is None:
-            raise NotFound(f"no enterprise {enterprise_id!r}")
+            raise NotFound(msg("lookup.no_enterprise", id=enterprise_id))
         return enterprise.region
 
     # ---- background reindex ---------------------------------------------------------------------------------
@@ -104,7 +105,7 @@ class AppState:
         with self.db.session() as s:
             job = s.get(m.Job, job_id)
             if job is None:
-                raise NotFound(f"no job {job_id}")
+                raise NotFound(msg("lookup.no_job", id=job_id))
             return job
 
     def ensure_no_running_job(self) -> None:
@@ -113,4 +114,4 @@ class AppState:
             busy = s.scalars(select(m.Job).where(m.Job.status.in_(("queued", "running")),
                                                  m.Job.created_at > utcnow() - timedelta(hours=1))).first()
         if busy is not None:
-            raise Conflict(f"reindex job {busy.id} is still {busy.status}")
+            raise Conflict(msg("jobs.busy", id=busy.id, status=busy.status))

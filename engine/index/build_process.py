@@ -14,13 +14,8 @@ import subprocess
 import sys
 
 from engine.config import ROOT, Settings
-from engine.errors import QiError
+from engine.errors import BuildFailed
 from engine.index.store import read_manifest
-
-
-class BuildFailed(QiError):
-    code = "index_build_failed"
-    status = 500
 
 
 def build_in_subprocess(settings: Settings, timeout: float = 3600) -> dict:
