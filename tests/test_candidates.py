@@ -106,7 +106,9 @@ def hnsw_searchers(settings, db, encoder, tmp_path_factory):
     """The demo corpus indexed with HNSW: the fast path (ANN) and the exact path (brute force) over it."""
     hnsw = settings.model_copy(update={"index_dir": tmp_path_factory.mktemp("hnsw"), "vector_index": "hnsw"})
     build(hnsw, db, encoder, load_lexicon(hnsw.lexicon_dir))
-    return Searcher(hnsw, db, encoder), Searcher(hnsw, db, encoder, exact=True)
+    fast, exact = Searcher(hnsw, db, encoder), Searcher(hnsw, db, encoder, exact=True)
+    exact.query_vector = fast.query_vector  # one encoding per demand for both paths
+    return fast, exact
 
 
 def test_fast_path_reproduces_the_exact_top_10_on_the_dev_queries(hnsw_searchers):
