@@ -7,6 +7,7 @@ cache (keyed by encoder and text, so sharing it is safe and is what makes a reru
 from __future__ import annotations
 
 import json
+import multiprocessing
 import resource
 import time
 from datetime import date
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.config import Settings
-from engine.encoders import Encoder
+from engine.encoders import Encoder, load_encoder
 from engine.evaluation.metrics import percentile
 from engine.evaluation.province import ProvinceSize, synthesise
 from engine.indexing import build
@@ -51,30 +52,9 @@ def run_scale_bench(settings: Settings, scratch: Path, size: ProvinceSize, queri
     log(f"built in {build_s:.1f} s: {manifest['seconds']}, passages {manifest['passages']}")
     db.engine.dispose()
 
-    rss_before = rss_mb()
-    t2 = time.perf_counter()
-    db = Database(local.database_url)
-    fast = Searcher(local, db, encoder)
-    load_s = time.perf_counter() - t2
-    exact = Searcher(local, db, encoder, exact=True)
-    fast.search("预热", "agency")
-    exact.search("预热", "agency")
-
-    def region(q: dict) -> str | None:
-        return (q.get("context") or {}).get("region")
-
-    search_ms, recommend_ms, overlaps = [], [], []
-    for q in queries:
-        as_of = date.fromisoformat(q["as_of"]) if q.get("as_of") else None
-        want = [h.id for h in exact.search(q["query"], q["target"], region(q), K, as_of).hits]
-        s = time.perf_counter()
-        got = [h.id for h in fast.search(q["query"], q["target"], region(q), K, as_of).hits]
-        search_ms.append((time.perf_counter() - s) * 1000)
-        overlaps.append(len(set(got) & set(want)) / len(want) if want else float(not got))
-    for q in queries:
-        s = time.perf_counter()
-        fast.recommend(q["query"], region(q), K)
-        recommend_ms.append((time.perf_counter() - s) * 1000)
+    # A fresh process loads and queries, as a serving worker would: its memory is what a worker costs.
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        served = pool.apply(measure_serving, (local, queries))
     counts = manifest["counts"]
     return {
         "docs": {t: counts.get(t, 0) for t in ("agency", "expert", "equipment", "standard")},
@@ -82,14 +62,50 @@ def run_scale_bench(settings: Settings, scratch: Path, size: ProvinceSize, queri
         "build_s": round(build_s, 1),
         "build_breakdown_s": {"synthesise": round(synth_s, 1), **manifest["seconds"],
                               "documents_and_dictionary": round(build_s - sum(manifest["seconds"].values()), 1)},
-        "load_s": round(load_s, 1),
-        "rss_mb": rss_mb(), "rss_before_load_mb": rss_before,
+        **served,
+        "update_visible_ms": None,  # delta segments are not built yet: an update needs `qi index`
+        "vector_index": vector_index, "agencies": made["agencies"],
+    }
+
+
+def measure_serving(settings: Settings, queries: list[dict[str, Any]]) -> dict[str, Any]:
+    """Load the index as a worker does, then time the dev queries on the fast path against the exact path."""
+    encoder = load_encoder(settings.encoder)
+    rss_encoder = rss_mb()
+    started = time.perf_counter()
+    db = Database(settings.database_url)
+    fast = Searcher(settings, db, encoder)
+    load_s = time.perf_counter() - started
+    exact = Searcher(settings, db, encoder, exact=True)
+    exact.query_vector = fast.query_vector  # the same query vectors on both paths
+    fast.search("预热", "agency")
+
+    def region(q: dict) -> str | None:
+        return (q.get("context") or {}).get("region")
+
+    search_ms, recommend_ms, overlaps = [], [], []
+    for q in queries:  # first pass: encodes each demand, and is the exact path's oracle
+        as_of = date.fromisoformat(q["as_of"]) if q.get("as_of") else None
+        want = [h.id for h in exact.search(q["query"], q["target"], region(q), K, as_of).hits]
+        got = [h.id for h in fast.search(q["query"], q["target"], region(q), K, as_of).hits]
+        overlaps.append(len(set(got) & set(want)) / len(want) if want else float(not got))
+    fast.query_vector.cache_clear()
+    for q in queries:  # timed with a cold query-vector cache: encoding included
+        as_of = date.fromisoformat(q["as_of"]) if q.get("as_of") else None
+        s = time.perf_counter()
+        fast.search(q["query"], q["target"], region(q), K, as_of)
+        search_ms.append((time.perf_counter() - s) * 1000)
+    fast.query_vector.cache_clear()
+    for q in queries:
+        s = time.perf_counter()
+        fast.recommend(q["query"], region(q), K)
+        recommend_ms.append((time.perf_counter() - s) * 1000)
+    return {
+        "load_s": round(load_s, 1), "rss_mb": rss_mb(), "rss_encoder_only_mb": rss_encoder,
         "search_ms": {"p50": round(percentile(search_ms, 50), 1), "p95": round(percentile(search_ms, 95), 1)},
         "recommend_ms": {"p50": round(percentile(recommend_ms, 50), 1),
                          "p95": round(percentile(recommend_ms, 95), 1)},
         "overlap_at_10": round(sum(overlaps) / len(overlaps), 4) if overlaps else None,
-        "update_visible_ms": None,  # delta segments are not built yet: an update needs `qi index`
-        "vector_index": vector_index, "agencies": made["agencies"],
     }
 
 
