@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.index.docstore import mapped
+
 
 @dataclass
 class BM25Index:
@@ -115,7 +117,7 @@ class BM25Index:
     @classmethod
     def load(cls, folder: Path) -> BM25Index:
         meta = json.loads((folder / "bm25_vocab.json").read_text(encoding="utf-8"))
-        arrays = [np.load(folder / f"bm25_{name}.npy", mmap_mode="r") for name in ("indptr", "doc_ids", "weights")]
+        arrays = [mapped(folder / f"bm25_{name}.npy") for name in ("indptr", "doc_ids", "weights")]
         return cls(meta["vocab"], *arrays, meta["n_docs"], meta["k1"], meta["b"])
 
 

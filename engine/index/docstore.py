@@ -39,25 +39,55 @@ class DocStore:
     @classmethod
     def load(cls, folder: Path) -> DocStore:
         keys = json.loads((folder / "keys.json").read_text(encoding="utf-8"))
-        return cls(keys, np.load(folder / "key_ids.npy", mmap_mode="r"),
-                   np.load(folder / "positions.npy", mmap_mode="r"),
+        return cls(keys, mapped(folder / "key_ids.npy"), mapped(folder / "positions.npy"),
                    _read_blob(folder / "texts"), _read_blob(folder / "dense_texts"))
 
     def __len__(self) -> int:
         return int(self.key_ids.size)
 
     def key(self, row: int) -> str:
-        return self.keys[self.key_ids[row]]
+        return self.keys[int(self.key_ids[row])]
 
     def text(self, row: int) -> str:
         return _blob_item(self._texts, row)
 
-    def __getitem__(self, row: int | slice) -> Document | list[Document]:
+    def dense_text(self, row: int) -> str:
+        return _blob_item(self._dense, row)
+
+    def __getitem__(self, row: int | slice) -> StoredDocument | list[StoredDocument]:
         if isinstance(row, slice):
             return [self[i] for i in range(*row.indices(len(self)))]
-        position = int(self.positions[row])
-        return Document(self.key(row), self.text(row), _blob_item(self._dense, row),
-                        {"position": position} if position >= 0 else {})
+        return StoredDocument(self, int(row))
+
+
+class StoredDocument:
+    """A document of a `DocStore`, read field by field when asked (the ranking loop reads only key and meta)."""
+
+    __slots__ = ("_store", "row")
+
+    def __init__(self, store: DocStore, row: int) -> None:
+        self._store = store
+        self.row = row
+
+    @property
+    def key(self) -> str:
+        return self._store.key(self.row)
+
+    @property
+    def text(self) -> str:
+        return self._store.text(self.row)
+
+    @property
+    def dense_text(self) -> str:
+        return self._store.dense_text(self.row)
+
+    @property
+    def meta(self) -> dict:
+        position = int(self._store.positions[self.row])
+        return {"position": position} if position >= 0 else {}
+
+    def to_document(self) -> Document:
+        return Document(self.key, self.text, self.dense_text, self.meta)
 
 
 def _write_blob(stem: Path, texts: list[str]) -> None:
@@ -68,13 +98,18 @@ def _write_blob(stem: Path, texts: list[str]) -> None:
     np.save(stem.with_suffix(".offsets.npy"), offsets)
 
 
+def mapped(path: Path) -> np.ndarray:
+    """A `.npy` file memory-mapped read-only, as a plain ndarray (np.memmap's indexing costs microseconds)."""
+    return np.load(path, mmap_mode="r").view(np.ndarray)
+
+
 def _read_blob(stem: Path) -> tuple[np.ndarray, np.ndarray]:
-    offsets = np.load(stem.with_suffix(".offsets.npy"), mmap_mode="r")
+    offsets = mapped(stem.with_suffix(".offsets.npy"))
     path = stem.with_suffix(".bin")
-    data = np.memmap(path, dtype=np.uint8, mode="r") if path.stat().st_size else np.zeros(0, dtype=np.uint8)
+    data = np.memmap(path, dtype=np.uint8, mode="r").view(np.ndarray) if path.stat().st_size else np.zeros(0, np.uint8)
     return offsets, data
 
 
 def _blob_item(blob: tuple[np.ndarray, np.ndarray], row: int) -> str:
     offsets, data = blob
-    return bytes(data[offsets[row]:offsets[row + 1]]).decode("utf-8")
+    return data[int(offsets[row]):int(offsets[row + 1])].tobytes().decode("utf-8")

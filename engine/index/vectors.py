@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.index.dense import DenseIndex
+from engine.index.docstore import mapped
 
 
 @dataclass
@@ -51,8 +52,11 @@ class DocVectors:
             scores, rows = self.ann.search(query, k)
         if rows.size == 0:
             return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
-        counts = self.starts[rows + 1] - self.starts[rows]
-        docs = np.concatenate([self.order[self.starts[r]:self.starts[r + 1]] for r in rows])
+        first = self.starts[rows]
+        counts = self.starts[rows + 1] - first
+        # the documents of each text, gathered without a Python loop: order[first[i] + 0 .. counts[i] - 1]
+        offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+        docs = self.order[np.repeat(first, counts) + offsets]
         return docs, np.repeat(scores.astype(np.float32), counts)
 
     def save(self, folder: Path) -> None:
@@ -62,8 +66,8 @@ class DocVectors:
 
     @classmethod
     def load(cls, folder: Path) -> DocVectors:
-        vectors = np.load(folder / "vectors.npy", mmap_mode="r")
-        text_rows = np.load(folder / "text_rows.npy", mmap_mode="r")
+        vectors = mapped(folder / "vectors.npy")
+        text_rows = mapped(folder / "text_rows.npy")
         order, starts = _group(text_rows, len(vectors))
         return cls(vectors, text_rows, order, starts, DenseIndex.load(folder / "vectors.faiss"))
 
