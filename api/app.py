@@ -17,7 +17,7 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.routes import admin, demands, lookups, search
+from api.routes import admin, demands, enterprise, lookups, proactive, search, tracking
 from api.security import WidgetCors
 from api.state import AppState
 from engine.config import Settings
@@ -99,7 +99,8 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
     app.state.qi = state
     install_error_handlers(app)
     app.add_middleware(WidgetCors, keys_of=lambda: state.keys)
-    for router in (search.router, lookups.router, demands.router, admin.router):
+    for router in (search.router, lookups.router, demands.router, admin.router, enterprise.router,
+                   tracking.router, proactive.router):
         app.include_router(router)
     _docs(app)
     _pages(app)
@@ -133,6 +134,8 @@ def _pages(app: FastAPI) -> None:
 
     app.add_api_route("/", page("index.html"), include_in_schema=False)
     app.add_api_route("/console", page("console.html"), include_in_schema=False)
+    app.add_api_route("/my", page("my.html"), include_in_schema=False)
+    app.add_api_route("/track", page("track.html"), include_in_schema=False)
     app.add_api_route("/widget/qi-recommend.js", page("widget/qi-recommend.js"), include_in_schema=False)
     app.add_api_route("/console/", lambda: RedirectResponse("/console"), include_in_schema=False)
     app.add_api_route("/favicon.ico", lambda: Response(status_code=204), include_in_schema=False)
