@@ -136,6 +136,7 @@ def _pages(app: FastAPI) -> None:
     app.add_api_route("/console", page("console.html"), include_in_schema=False)
     app.add_api_route("/my", page("my.html"), include_in_schema=False)
     app.add_api_route("/track", page("track.html"), include_in_schema=False)
+    app.add_api_route("/proactive", page("proactive.html"), include_in_schema=False)
     app.add_api_route("/widget/qi-recommend.js", page("widget/qi-recommend.js"), include_in_schema=False)
     app.add_api_route("/console/", lambda: RedirectResponse("/console"), include_in_schema=False)
     app.add_api_route("/favicon.ico", lambda: Response(status_code=204), include_in_schema=False)

@@ -105,8 +105,8 @@ def ledger(enterprise_id: EnterpriseId, request: Request, principal: Owner, as_o
     return state_of(request).enterprise.ledgers.annotate(enterprise_id, _today(request, as_of)).to_dict()
 
 
-@router.get("/enterprises/{enterprise_id}/instruments.xlsx", responses=ERRORS,
-            response_class=Response)
+@router.get("/enterprises/{enterprise_id}/instruments.xlsx", response_class=Response,
+            responses={**ERRORS, 200: {"content": {XLSX: {}}, "description": "the annotated ledger (.xlsx)"}})
 def ledger_export(enterprise_id: EnterpriseId, request: Request, principal: Owner, as_of: AsOf = None) -> Response:
     """The annotated ledger as Excel: the enterprise's columns plus mandatory, service, regulation, cycle, due."""
     annotated = state_of(request).enterprise.ledgers.annotate(enterprise_id, _today(request, as_of))

@@ -21,6 +21,7 @@ router = APIRouter(prefix="/v1", tags=["staff"])
 Staff = Annotated[Principal, Depends(require("demand"))]
 Days = Annotated[int, Query(ge=1, le=365, description="mandatory verifications due within this many days")]
 AsOf = Annotated[IsoDate | None, Query(description="as of this date (default today)")]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Region = Annotated[str | None, Query(max_length=60, description="a district or county, e.g. 丰南区")]
 
 
@@ -45,11 +46,11 @@ def proactive(request: Request, principal: Staff, days: Days = 30, as_of: AsOf =
     return {"as_of": day, "days": days, "region": region, "items": items}
 
 
-@router.get("/proactive.xlsx", response_class=Response, responses=errors(401, 403, 422, 429))
+@router.get("/proactive.xlsx", response_class=Response, responses={
+    **errors(401, 403, 422, 429), 200: {"content": {XLSX: {}}, "description": "the list (.xlsx)"}})
 def proactive_export(request: Request, principal: Staff, days: Days = 30, as_of: AsOf = None,
                      region: Region = None) -> Response:
     """The same list as Excel, to plan visits and calls."""
     day, region, items = _list(request, principal, days, as_of, region)
-    return Response(proactive_xlsx(items),
-                    media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    return Response(proactive_xlsx(items), media_type=XLSX,
                     headers={"Content-Disposition": f'attachment; filename="proactive-{day}.xlsx"'})
