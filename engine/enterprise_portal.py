@@ -55,6 +55,14 @@ class EnterprisePortal:
                                       received=received, attach=attach_code(code))
         return Filed(demand, code)
 
+    def profile(self, enterprise_id: str) -> dict[str, Any]:
+        """What the enterprise's own page shows about it (no contact: the page is the enterprise's)."""
+        with self.db.session() as s:
+            e = s.get(m.Enterprise, enterprise_id)
+            if e is None:
+                raise NotFound(f"没有企业 {enterprise_id}")
+            return {"id": e.id, "name": e.name, "industry": e.industry, "region": e.region, "size": e.size}
+
     def demands(self, enterprise_id: str, limit: int = 50) -> tuple[list[dict[str, Any]], int]:
         """The enterprise's demands, newest first, each with its public timeline (no notes, no staff keys)."""
         with self.db.session() as s:

@@ -82,9 +82,9 @@ def public_steps(demand: m.DemandRecord) -> list[Step]:
         elif e.kind == "matched":
             if not any(s.step == "matched" for s in steps):
                 steps.append(Step("matched", "已匹配服务机构", at))
-        elif e.kind == "dispatched":
+        elif e.kind in ("dispatched", "redispatched"):  # 改派 names the new agency the same way
             to = "本服务站" if data.get("mode") == "station" else data.get("agency_name") or "服务机构"
-            steps.append(Step("dispatched", "已派单", at, f"承办：{to}"))
+            steps.append(Step("dispatched", "已派单" if e.kind == "dispatched" else "已改派", at, f"承办：{to}"))
             if data.get("scheduled_at"):
                 steps.append(Step("appointment", "已预约", at, f"预约时间：{data['scheduled_at']}"))
         elif e.kind == "follow_up" and data.get("status") in FOLLOW_UP_STEPS:

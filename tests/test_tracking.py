@@ -93,7 +93,7 @@ def test_consent_is_required_with_a_contact_and_public_callers_cannot_claim_an_e
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(person=st.text(alphabet="王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕丽娜伟强军敏静",
                       min_size=2, max_size=4),
-       phone=st.from_regex(r"1[3-9]\d{9}", fullmatch=True),
+       phone=st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True),
        note=st.text(alphabet="联系客户上门检定下午明天电话沟通证书已出具ABCxyz", min_size=4, max_size=30),
        enterprise=st.text(alphabet="唐山宏信科技机械有限公司钢铁建材化工", min_size=4, max_size=20))
 def test_no_personal_data_or_note_in_any_tracking_answer(client, keys, person, phone, note, enterprise):

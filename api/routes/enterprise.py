@@ -29,11 +29,10 @@ from api.enterprise_schemas import (
 from api.schemas import IsoDate
 from api.security import actor_of, principal_of
 from engine.enterprise_portal import check_access
-from engine.errors import Forbidden, NotFound, PayloadTooLarge
+from engine.errors import Forbidden, PayloadTooLarge
 from engine.keys import Principal
 from engine.ledger.columns import parse_ledger
 from engine.ledger.export import ledger_xlsx
-from engine.storage import models as m
 from engine.watch import CertificateIn, StandardIn, certificate_in
 
 router = APIRouter(prefix="/v1", tags=["enterprise"])
@@ -64,11 +63,7 @@ def my(request: Request) -> dict:
     principal = principal_of(request)
     if principal.role != "enterprise" or principal.enterprise_id is None:
         raise Forbidden("需要企业密钥")
-    with state_of(request).db.session() as s:
-        e = s.get(m.Enterprise, principal.enterprise_id)
-        if e is None:
-            raise NotFound(f"没有企业 {principal.enterprise_id}")
-        return {"id": e.id, "name": e.name, "industry": e.industry, "region": e.region, "size": e.size}
+    return state_of(request).enterprise.portal.profile(principal.enterprise_id)
 
 
 @router.get("/enterprises/{enterprise_id}/demands", response_model=EnterpriseDemands, responses=ERRORS)
