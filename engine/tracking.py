@@ -86,7 +86,8 @@ def public_steps(demand: m.DemandRecord) -> list[Step]:
             to = "本服务站" if data.get("mode") == "station" else data.get("agency_name") or "服务机构"
             steps.append(Step("dispatched", "已派单" if e.kind == "dispatched" else "已改派", at, f"承办：{to}"))
             if data.get("scheduled_at"):
-                steps.append(Step("appointment", "已预约", at, f"预约时间：{data['scheduled_at']}"))
+                when = str(data["scheduled_at"])[:16].replace("T", " ")  # as the station wrote it, to the minute
+                steps.append(Step("appointment", "已预约", at, f"预约时间：{when}"))
         elif e.kind == "follow_up" and data.get("status") in FOLLOW_UP_STEPS:
             code, label = FOLLOW_UP_STEPS[data["status"]]
             steps.append(Step(code, label, at))

@@ -144,7 +144,8 @@
       months.push({ key: `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}`, items: [] });
     }
     const overdue = [];
-    for (const i of items) {
+    const byDue = [...items].sort((a, b) => (a.next_due || "").localeCompare(b.next_due || ""));
+    for (const i of byDue) {
       if (!i.next_due || i.status === "overdue") { overdue.push(i); continue; }
       const m = months.find(m => i.next_due.startsWith(m.key));
       if (m) m.items.push(i);
