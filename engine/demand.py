@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from engine.errors import InvalidInput
+from engine.messages import text as msg
 from engine.regions import Region, RegionIndex
 from engine.text.codes import StandardCode, find_codes
 from engine.text.lexicon import Lexicon
@@ -61,16 +62,16 @@ def analyze(
 ) -> Demand:
     """Read a demand; raises InvalidInput for empty, over-long or unknown-region input."""
     if not isinstance(text, str) or not normalize(text):
-        raise InvalidInput("the demand text is empty")
+        raise InvalidInput(msg("search.text_empty"))
     if len(text) > MAX_TEXT:
-        raise InvalidInput(f"the demand text is {len(text)} characters; the limit is {MAX_TEXT}")
+        raise InvalidInput(msg("search.text_too_long", length=len(text), limit=MAX_TEXT))
     normalized = normalize(text)
     folded = fold(text)
     where, source = None, None
     if region:
         where = regions.resolve(region)
         if where is None:
-            raise InvalidInput(f"unknown region {region!r}: give a district, county or city name such as 乐亭县")
+            raise InvalidInput(msg("region.unknown", region=region))
         source = "context"
     else:
         where = regions.find_in_text(normalized)

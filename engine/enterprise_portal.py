@@ -20,7 +20,7 @@ from engine.storage import models as m
 from engine.storage.db import Database
 from engine.tracking import AttemptLimiter, Tracker, attach_code, new_code, public_steps
 from engine.watch import Watch
-from engine.workflow import MAX_TEXT, Actor, Workflow, as_utc
+from engine.workflow import MAX_TEXT, Actor, Workflow
 
 ONLINE = "线上平台"
 
@@ -71,9 +71,10 @@ class EnterprisePortal:
             q = select(m.DemandRecord).where(m.DemandRecord.enterprise_id == enterprise_id)
             total = s.scalar(select(func.count()).select_from(q.subquery())) or 0
             rows = s.scalars(q.order_by(m.DemandRecord.id.desc()).limit(limit)).all()
+            clock = self.workflow.clock
             return [{"number": d.number, "text": d.text, "channel": d.channel, "status": d.status,
-                     "created_at": as_utc(d.created_at), "updated_at": as_utc(d.updated_at),
-                     "steps": [st.to_dict() for st in public_steps(d)]} for d in rows], int(total)
+                     "created_at": clock.local(d.created_at), "updated_at": clock.local(d.updated_at),
+                     "steps": [st.to_dict() for st in public_steps(d, clock)]} for d in rows], int(total)
 
     def book(self, actor: Actor, enterprise_id: str, agency_id: str, rows: list[int], as_of: date) -> Filed:
         """One demand for a batch of instruments to one agency that can take every one of them (§6.1.2)."""
@@ -122,4 +123,4 @@ class EnterpriseServices:
         catalogue = Catalogue.load(settings.lexicon_dir.parent / "knowledge", settings.lexicon_dir)
         ledgers = Ledgers(db, catalogue, regions)
         return cls(EnterprisePortal(db, workflow, ledgers), ledgers, Watch(db), Proactive(db, catalogue),
-                   Tracker(db, AttemptLimiter(settings.track_failures_per_minute)))
+                   Tracker(db, workflow.clock, AttemptLimiter(settings.track_failures_per_minute)))

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 
 from engine.errors import InvalidInput, NotFound, Unauthorized
+from engine.messages import text as msg
 from engine.storage import models as m
 from engine.storage.db import Database
 from engine.storage.enterprise_tables import EnterpriseKey
@@ -46,6 +47,7 @@ class Principal:
     role: str
     origins: tuple[str, ...] = ()
     rate_per_minute: int = DEFAULT_RATE["public"]
+    name: str = ""  # a staff key names the person who holds it (张三); the timeline and audit show it
     enterprise_id: str | None = None  # the enterprise an `enterprise` key is bound to
 
     def can(self, permission: str) -> bool:
@@ -56,7 +58,7 @@ def normalize_origin(origin: str) -> str:
     """`https://Portal.gov.cn/` -> `https://portal.gov.cn`; refuse anything that is not scheme://host[:port]."""
     parts = urlsplit(origin.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/") or parts.query:
-        raise InvalidInput(f"not an origin (scheme://host[:port]): {origin!r}")
+        raise InvalidInput(msg("keys.not_origin", origin=origin))
     port = f":{parts.port}" if parts.port else ""
     return f"{parts.scheme}://{parts.hostname.lower()}{port}"
 
@@ -76,19 +78,22 @@ class KeyStore:
                enterprise_id: str | None = None) -> str:
         """Store a new key and return it in clear, the only time it is ever shown."""
         if role not in ROLES:
-            raise InvalidInput(f"unknown role {role!r}: one of {', '.join(ROLES)}")
+            raise InvalidInput(msg("keys.unknown_role", role=role, choices=ROLES))
+        name = (name or "").strip()
+        if role == "staff" and not name:
+            raise InvalidInput(msg("keys.staff_needs_name"))
         origins = [normalize_origin(o) for o in origins or []]
         if role == "widget" and not origins:
-            raise InvalidInput("a widget key needs at least one allowed origin (--origin https://portal.example.cn)")
+            raise InvalidInput(msg("keys.widget_needs_origin"))
         if rate is not None and rate < 1:
-            raise InvalidInput("rate must be at least 1 request per minute")
+            raise InvalidInput(msg("keys.rate_too_low"))
         if (role == "enterprise") != (enterprise_id is not None):
-            raise InvalidInput("an enterprise key needs --enterprise ID, and only an enterprise key takes one")
+            raise InvalidInput("企业密钥须用 --enterprise 指定所属企业编号，其他密钥不能指定")
         key_id, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
         with self.db.session() as s:
             if enterprise_id is not None:
                 if s.get(m.Enterprise, enterprise_id) is None:
-                    raise NotFound(f"no enterprise {enterprise_id!r}")
+                    raise NotFound(f"没有企业 {enterprise_id}")
                 s.add(EnterpriseKey(key_id=key_id, enterprise_id=enterprise_id))
             s.add(m.ApiKey(id=key_id, secret_hash=_hash(secret), role=role, name=name, origins=origins,
                            rate_per_minute=rate or DEFAULT_RATE[role], created_at=utcnow()))
@@ -98,10 +103,18 @@ class KeyStore:
         with self.db.session() as s:
             key = s.get(m.ApiKey, key_id)
             if key is None:
-                raise NotFound(f"no key {key_id!r}")
+                raise NotFound(msg("keys.not_found", key_id=key_id))
             key.revoked_at = key.revoked_at or utcnow()
         with self._lock:
             self._cache.clear()
+
+    def names(self, key_ids: set[str]) -> dict[str, str]:
+        """Key id → the name on the key (the staff member), for showing who did what."""
+        ids = {k for k in key_ids if k}
+        if not ids:
+            return {}
+        with self.db.session() as s:
+            return {k.id: k.name for k in s.scalars(select(m.ApiKey).where(m.ApiKey.id.in_(ids))) if k.name}
 
     def list(self) -> list[m.ApiKey]:
         with self.db.session() as s:
@@ -118,7 +131,7 @@ class KeyStore:
                     self._cache.clear()
                 self._cache[token] = hit
         if hit[1] is None:
-            raise Unauthorized("unknown or revoked API key")
+            raise Unauthorized(msg("auth.key_unknown"))
         return hit[1]
 
     def _lookup(self, token: str) -> Principal | None:
@@ -130,7 +143,7 @@ class KeyStore:
             bound = s.get(EnterpriseKey, key.id) if key is not None and key.role == "enterprise" else None
         if key is None or key.revoked_at is not None or not hmac.compare_digest(key.secret_hash, _hash(parts[2])):
             return None
-        return Principal(key.id, key.role, tuple(key.origins or ()), key.rate_per_minute,
+        return Principal(key.id, key.role, tuple(key.origins or ()), key.rate_per_minute, key.name or "",
                          bound.enterprise_id if bound else None)
 
     def widget_origins(self) -> frozenset[str]:

@@ -21,10 +21,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from engine.errors import NotFound, RateLimited
+from engine.localtime import StationClock
 from engine.storage import models as m
 from engine.storage.db import Database
 from engine.storage.enterprise_tables import DemandTracking
-from engine.workflow import CANCELLED, DONE, IN_SERVICE, as_utc, utcnow
+from engine.workflow import CANCELLED, DONE, IN_SERVICE, utcnow
 
 # No 0/O, 1/I/L: a code is read aloud over the phone and typed from a printed slip.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -70,13 +71,13 @@ FOLLOW_UP_STEPS = {IN_SERVICE: ("in_service", "服务中"), DONE: ("completed", 
                    CANCELLED: ("cancelled", "已取消")}
 
 
-def public_steps(demand: m.DemandRecord) -> list[Step]:
-    """The timeline as a filer may see it: received, matched, dispatched to an agency (its public name),
-    the appointment, service, completion. Notes, contacts, suggestion lists and actors are left out."""
+def public_steps(demand: m.DemandRecord, clock: StationClock) -> list[Step]:
+    """The timeline as a filer may see it, in station-local time: received, matched, dispatched to an agency (its
+    public name), the appointment, service, completion. Notes, contacts, suggestion lists and actors are left out."""
     steps: list[Step] = []
     for e in demand.events:
-        data = e.data or {}
-        at = as_utc(e.at)
+        data = clock.event_data(e.data or {})
+        at = clock.local(e.at)
         if e.kind == "received":
             steps.append(Step("received", "已受理", at, f"渠道：{data.get('channel', demand.channel)}"))
         elif e.kind == "matched":
@@ -86,7 +87,7 @@ def public_steps(demand: m.DemandRecord) -> list[Step]:
             to = "本服务站" if data.get("mode") == "station" else data.get("agency_name") or "服务机构"
             steps.append(Step("dispatched", "已派单" if e.kind == "dispatched" else "已改派", at, f"承办：{to}"))
             if data.get("scheduled_at"):
-                when = str(data["scheduled_at"])[:16].replace("T", " ")  # as the station wrote it, to the minute
+                when = str(data["scheduled_at"])[:16].replace("T", " ")  # station-local, to the minute
                 steps.append(Step("appointment", "已预约", at, f"预约时间：{when}"))
         elif e.kind == "follow_up" and data.get("status") in FOLLOW_UP_STEPS:
             code, label = FOLLOW_UP_STEPS[data["status"]]
@@ -130,8 +131,9 @@ class AttemptLimiter:
 class Tracker:
     """Reads a demand for its filer, given the number and the tracking code."""
 
-    def __init__(self, db: Database, limiter: AttemptLimiter | None = None) -> None:
+    def __init__(self, db: Database, clock: StationClock, limiter: AttemptLimiter | None = None) -> None:
         self.db = db
+        self.clock = clock
         self.limiter = limiter or AttemptLimiter()
 
     def track(self, number: str, code: str, who: str) -> dict[str, Any]:
@@ -144,6 +146,7 @@ class Tracker:
             if demand is None:
                 self.limiter.fail(who)
                 raise NotFound(NOT_FOUND)
-            steps = public_steps(demand)
-            return {"number": demand.number, "status": demand.status, "created_at": as_utc(demand.created_at),
-                    "updated_at": as_utc(demand.updated_at), "steps": [st.to_dict() for st in steps]}
+            steps = public_steps(demand, self.clock)
+            return {"number": demand.number, "status": demand.status,
+                    "created_at": self.clock.local(demand.created_at),
+                    "updated_at": self.clock.local(demand.updated_at), "steps": [st.to_dict() for st in steps]}

@@ -147,7 +147,8 @@ def book(enterprise_id: EnterpriseId, body: BookingIn, request: Request, princip
     filed = state_of(request).enterprise.portal.book(actor_of(request, principal), enterprise_id, body.agency_id,
                                                      body.rows, _today(request, body.as_of))
     d = filed.demand
-    return {"number": d.number, "status": d.status, "created_at": d.created_at, "tracking_code": filed.tracking_code}
+    return {"number": d.number, "status": d.status, "created_at": state_of(request).workflow.clock.local(d.created_at),
+            "tracking_code": filed.tracking_code}
 
 
 # ---- certificates and standards -------------------------------------------------------------------------------

@@ -15,10 +15,14 @@ LEDGER_HEADER = ("行号", "器具名称", "型号规格", "测量范围", "准�
 
 
 def _safe(value: Any) -> Any:
-    """Text that Excel would read as a formula is written with a leading apostrophe."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
+    """Text that Excel would read as a formula gets a leading apostrophe; control characters a worksheet cannot
+    hold become U+FFFD (as in engine/exports.py)."""
+    if not isinstance(value, str):
+        return value
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 
 def _book(title: str, header: tuple[str, ...], rows: list[list[Any]]) -> bytes:
