@@ -20,6 +20,7 @@ from api.caller_limits import CallerSlots
 from api.security import RateLimiter, trusted_networks
 from engine.config import Settings
 from engine.encoders import Encoder, load_encoder
+from engine.enterprise_portal import EnterpriseServices
 from engine.errors import Conflict, NotFound
 from engine.index.build_process import build_in_subprocess
 from engine.index.live import LiveIndex
@@ -44,6 +45,7 @@ class AppState:
         self.rate_limiter = RateLimiter()
         self.caller_slots = CallerSlots()
         self.trusted_proxies = trusted_networks(settings.trusted_proxies)
+        self.enterprise = EnterpriseServices.build(settings, self.db, self.workflow, self.regions)
         self._encoder: Encoder | None = searcher.encoder if searcher else None
         self.index = LiveIndex(settings, self.db, lambda: self.encoder, searcher)
 

@@ -34,8 +34,8 @@ def own_copy(settings, searcher, tmp_path):
 
 
 # ---- a damaged index ---------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("part,how", [("agency/vectors.faiss", "truncated"), ("agency/docs.jsonl", "empty"),
-                                      ("agency/bm25_weights.npz", "garbage")])
+@pytest.mark.parametrize("part,how", [("agency/vectors.faiss", "truncated"), ("agency/keys.json", "empty"),
+                                      ("agency/bm25_weights.npy", "garbage")])
 def test_a_damaged_index_part_leaves_the_server_up_and_a_repair_is_picked_up(own_copy, part, how):
     target = own_copy.index_dir / "current" / part
     good = target.read_bytes()

@@ -72,8 +72,8 @@ def test_widget_tokens_sign_and_expire():
 
 
 # ---- damaged index parts --------------------------------------------------------------------------------------
-PARTS = ["manifest.json", "dictionary.txt", "agency/docs.jsonl", "agency/vectors.faiss", "agency/bm25_weights.npz",
-         "standard/bm25_vocab.json", "expert/vectors.faiss"]
+PARTS = ["manifest.json", "dictionary.txt", "agency/keys.json", "agency/texts.bin", "agency/vectors.faiss",
+         "agency/vectors.npy", "agency/bm25_weights.npy", "standard/bm25_vocab.json", "expert/key_ids.npy"]
 
 
 def _damage(path, how: str) -> None:
@@ -103,7 +103,8 @@ def test_every_damaged_part_is_refused_by_name(index_copy, encoder, part, how):
 
 
 @pytest.mark.parametrize("how", ["truncated", "empty", "garbage"])
-@pytest.mark.parametrize("part", ["agency/docs.jsonl", "agency/vectors.faiss", "agency/bm25_weights.npz"])
+@pytest.mark.parametrize("part", ["agency/keys.json", "agency/vectors.npy", "agency/vectors.faiss",
+                                  "agency/bm25_weights.npy"])
 def test_without_recorded_checksums_a_damaged_part_is_still_refused(index_copy, encoder, part, how):
     manifest = index_copy / "current" / "manifest.json"
     data = json.loads(manifest.read_text(encoding="utf-8"))
