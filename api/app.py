@@ -1,80 +1,27 @@
 """The FastAPI application: `create_app()` builds one worker; `qi serve` runs it under uvicorn.
 
 Every error, 4xx or 5xx, has one shape: `{"error": {"code": "...", "message": "..."}}` (plus `details` where a
-list helps, e.g. the rejected rows of an upload). Pages (`/`, `/console`, `/widget/qi-recommend.js`) are served
-by the same app.
+list helps, e.g. the rejected rows of an upload), rendered in api/errors.py. Pages (`/`, `/console`,
+`/widget/qi-recommend.js`) are served by the same app.
 """
 
 from __future__ import annotations
 
-import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from fastapi import FastAPI
+from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.routes import admin, demands, lookups, search
+from api.errors import install_error_handlers
+from api.routes import admin, demands, lookups, matching
 from api.security import WidgetCors
 from api.state import AppState
 from engine.config import Settings
-from engine.errors import IngestRejected, QiError, RateLimited
 from engine.search import Searcher
 
-log = logging.getLogger("qi.api")
 STATIC = Path(__file__).resolve().parent / "static"
-HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-              405: "method_not_allowed", 406: "not_acceptable", 413: "payload_too_large",
-              415: "unsupported_media_type", 429: "rate_limited"}
-
-
-def error_response(status: int, code: str, message: str, details: list[str] | None = None,
-                   headers: dict[str, str] | None = None) -> JSONResponse:
-    body = {"code": code, "message": message}
-    if details:
-        body["details"] = details
-    return JSONResponse({"error": body}, status_code=status, headers=headers)
-
-
-def _validation_message(exc: RequestValidationError) -> tuple[str, list[str]]:
-    details = []
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "request"
-        details.append(f"{loc}: {err.get('msg', 'invalid')}")
-    return (details[0] if len(details) == 1 else f"{len(details)} problems: " + "; ".join(details[:3])), details
-
-
-def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(QiError)
-    async def qi_error(request: Request, exc: QiError) -> JSONResponse:
-        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
-        details = exc.rejected if isinstance(exc, IngestRejected) else None
-        return error_response(exc.status, exc.code, exc.message, details, headers)
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        message, details = _validation_message(exc)
-        return error_response(422, "invalid_input", message, details)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        if exc.status_code == 400:  # FastAPI's "error parsing the body" (not UTF-8, not decodable)
-            return error_response(422, "invalid_input", "the request body could not be read as JSON (UTF-8)")
-        code = HTTP_CODES.get(exc.status_code, "http_error")
-        message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
-        if exc.status_code == 404 and message == "Not Found":
-            message = f"no such endpoint: {request.method} {request.url.path}"
-        return error_response(exc.status_code, code, message, headers=getattr(exc, "headers", None))
-
-    @app.exception_handler(Exception)
-    async def crash(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return error_response(500, "internal_error", "internal error; it has been logged")
-
-
 def create_app(settings: Settings | None = None, searcher: Searcher | None = None) -> FastAPI:
     settings = settings or Settings()
     state = AppState(settings, searcher)
@@ -99,7 +46,7 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
     app.state.qi = state
     install_error_handlers(app)
     app.add_middleware(WidgetCors, keys_of=lambda: state.keys)
-    for router in (search.router, lookups.router, demands.router, admin.router):
+    for router in (matching.router, lookups.router, demands.router, admin.router):
         app.include_router(router)
     _docs(app)
     _pages(app)

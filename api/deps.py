@@ -10,8 +10,6 @@ from api.schemas import ErrorBody
 from api.state import AppState
 from engine.keys import Principal
 from engine.privacy import scrub
-from engine.storage import models as m
-from engine.workflow import as_utc
 
 
 def state_of(request: Request) -> AppState:
@@ -33,8 +31,3 @@ READ_ERRORS = errors(401, 403, 422, 429, 503)
 def shaped(principal: Principal, data: Any) -> Any:
     """Staff see what the route built; every other role gets it scrubbed of personal data."""
     return data if principal.can("personal") else scrub(data)
-
-
-def audit_out(a: m.AuditEntry) -> dict:
-    return {"at": as_utc(a.at), "key_id": a.key_id, "role": a.role, "action": a.action, "object": a.object,
-            "client": a.client}

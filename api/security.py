@@ -17,9 +17,10 @@ from collections.abc import Callable
 from fastapi import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api.errors import error_response
+from engine.audit import Actor
 from engine.errors import Forbidden, OriginNotAllowed, RateLimited, Unauthorized
 from engine.keys import Principal, normalize_origin
-from engine.workflow import Actor
 
 ALLOWED_HEADERS = "X-API-Key, Authorization, Content-Type"
 
@@ -125,7 +126,7 @@ class WidgetCors:
         except Exception:
             allowed = False
         if scope["method"] == "OPTIONS" and "access-control-request-method" in headers:
-            await _preflight(send, origin if allowed else None)
+            await _preflight(scope, receive, send, origin if allowed else None)
             return
         if not allowed:
             await self.app(scope, receive, send)
@@ -148,12 +149,11 @@ def _same_origin(origin: str, scope: Scope, headers: dict[str, str]) -> bool:
     return origin.split("://", 1)[-1] == host
 
 
-async def _preflight(send: Send, origin: str | None) -> None:
+async def _preflight(scope: Scope, receive: Receive, send: Send, origin: str | None) -> None:
     if origin is None:
-        body = b'{"error":{"code":"origin_not_allowed","message":"no widget key allows this origin"}}'
-        await send({"type": "http.response.start", "status": 403,
-                    "headers": [(b"content-type", b"application/json"), (b"vary", b"Origin")]})
-        await send({"type": "http.response.body", "body": body})
+        refused = OriginNotAllowed("no widget key allows this origin")
+        response = error_response(refused.status, refused.code, refused.message, headers={"Vary": "Origin"})
+        await response(scope, receive, send)
         return
     await send({"type": "http.response.start", "status": 204, "headers": [
         (b"access-control-allow-origin", origin.encode("latin-1")),

@@ -7,18 +7,17 @@ Re-ingesting the same file updates records in place (primary keys: ids, standard
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from engine.errors import IngestRejected, InvalidInput
-from engine.schemas import SCHEMAS, AgencyIn, CapabilityRowIn, QualificationRowIn, StandardIn
+from engine.jsonl import iter_lines
+from engine.rows import SCHEMAS, AgencyIn, CapabilityRowIn, QualificationRowIn
 from engine.storage import models as m
 from engine.storage.db import Database
 from engine.text.codes import parse_code
@@ -66,16 +65,7 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
     """(line number, row) pairs; a row that cannot even be parsed comes as its error message."""
     suffix = path.suffix.lower()
     if suffix in (".jsonl", ".json"):
-        with path.open(encoding="utf-8-sig") as fh:
-            for lineno, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    yield lineno, f"invalid JSON: {exc.msg} at column {exc.colno}"
-                    continue
-                yield lineno, row if isinstance(row, dict) else "expected a JSON object"
+        yield from iter_lines(path)
     elif suffix == ".csv":
         with path.open(encoding="utf-8-sig", newline="") as fh:
             reader = csv.DictReader(fh)
@@ -182,9 +172,10 @@ def _store(session: Session, kind: str, row: Any) -> str | None:
             return f"agency_id: unknown agency {row.agency_id!r} (load agencies first)"
         _store_child(agency, kind, row)
     elif kind == "standards":
-        if parse_code(row.code) is None:
+        code = parse_code(row.code)
+        if code is None:
             return f"code: {row.code!r} is not a recognisable standard code"
-        _store_standard(session, row)
+        session.merge(m.Standard(family=code.family, **row.model_dump()))
     else:
         table = {"experts": m.Expert, "equipment": m.Equipment, "enterprises": m.Enterprise,
                  "service_records": m.ServiceRecord}[kind]
@@ -223,16 +214,3 @@ def _store_child(agency: m.Agency, kind: str, row: CapabilityRowIn | Qualificati
             return
     items.append(factory(position=len(items), **data))
 
-
-def _store_standard(session: Session, row: StandardIn) -> None:
-    code = parse_code(row.code)
-    assert code is not None
-    session.merge(m.Standard(family=code.family, **row.model_dump()))
-    session.execute(delete(m.StandardReplacement).where(m.StandardReplacement.replacement == row.code))
-    links = {(old, row.code) for old in row.replaces}
-    if row.replaced_by:
-        links.add((row.code, row.replaced_by))
-    existing = set(session.execute(select(m.StandardReplacement.replaced, m.StandardReplacement.replacement)))
-    for old, new in links - existing:
-        session.add(m.StandardReplacement(replaced=old, replacement=new))
-    session.flush()

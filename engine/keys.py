@@ -18,12 +18,12 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
-from engine.errors import InvalidInput, NotFound, Unauthorized
+from engine.clock import utcnow
+from engine.errors import InvalidInput, Unauthorized
 from engine.storage import models as m
-from engine.storage.db import Database
-from engine.workflow import utcnow
+from engine.storage.db import Database, get_or_raise
+from engine.vocabulary import ROLES
 
-ROLES = ("staff", "public", "widget")
 # What each role may do; the API names the permission each route needs.
 PERMISSIONS = {
     "staff": frozenset({"recommend", "suggest", "search", "lookup", "demand.create", "demand", "admin", "personal"}),
@@ -84,9 +84,7 @@ class KeyStore:
 
     def revoke(self, key_id: str) -> None:
         with self.db.session() as s:
-            key = s.get(m.ApiKey, key_id)
-            if key is None:
-                raise NotFound(f"no key {key_id!r}")
+            key = get_or_raise(s, m.ApiKey, key_id, "key")
             key.revoked_at = key.revoked_at or utcnow()
         with self._lock:
             self._cache.clear()

@@ -9,13 +9,15 @@ the shorter label.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from engine.text.normalize import normalize
+from engine.vocabulary import ACTIVE
 
 
 @dataclass(frozen=True)
 class Suggestion:
-    kind: str  # "object" | "term" (a colloquial word, detail = what it means) | "agency" | "standard"
+    kind: Literal["object", "term", "agency", "standard"]  # a term is a colloquial word; detail says what it means
     label: str
     id: str | None
     detail: str | None = None
@@ -37,7 +39,7 @@ class Suggester:
     def build(cls, agencies, catalogue, lexicon=None) -> Suggester:
         objects: dict[str, set[str]] = {}
         for a in agencies.values():
-            if a.status != "正常":
+            if a.status != ACTIVE:
                 continue
             for c in a.capabilities:
                 objects.setdefault(c.object, set()).add(a.id)
@@ -48,7 +50,7 @@ class Suggester:
             entries += [(Suggestion("term", e.term, None, "、".join(e.formal[:3])), 0.8)
                         for e in lexicon.entries.values() if e.source == "domain"]
         entries += [(Suggestion("agency", a.name, a.id, a.region), 0.5)
-                    for a in agencies.values() if a.status == "正常"]
+                    for a in agencies.values() if a.status == ACTIVE]
         entries += [(Suggestion("standard", s.code, s.code, f"{s.title}（{s.status}）"),
                      1.0 if s.status == "现行" else 0.0) for s in catalogue.by_code.values()]
         return cls(entries)

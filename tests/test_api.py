@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import PORTAL
+from tests.helpers import PORTAL
 
 
 def h(key: str) -> dict[str, str]:

@@ -3,9 +3,9 @@
 Layout of `indexes/current/`:
     manifest.json            what built it (encoder, dim, dictionary hash, counts, format version, build time)
     dictionary.txt           the tokenizer's domain words (its hash is in the manifest)
-    <target>.docs.jsonl      the documents, in row order
-    <target>.faiss           dense vectors
-    bm25_weights.npz, bm25_vocab.json   under <target>/
+    <target>/docs.jsonl      the documents, in row order
+    <target>/vectors.faiss   dense vectors
+    <target>/bm25_*          the BM25 weights and vocabulary (engine/index/bm25.py)
 """
 
 from __future__ import annotations
@@ -21,12 +21,14 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.documents import TARGETS, Document
+from engine.documents import Document
 from engine.encoders import Encoder
-from engine.errors import IndexError_, IndexMismatch
+from engine.errors import IndexMismatch, IndexUnavailable
 from engine.index.bm25 import BM25Index
 from engine.index.dense import DenseIndex
+from engine.jsonl import iter_lines
 from engine.text.tokenize import DomainTokenizer
+from engine.vocabulary import TARGETS
 
 FORMAT_VERSION = 3
 
@@ -102,11 +104,23 @@ def _swap_in(new: Path, current: Path) -> None:
 def read_manifest(index_dir: Path) -> dict:
     path = index_dir / "current" / "manifest.json"
     if not path.exists():
-        raise IndexError_(f"no index at {index_dir / 'current'}: run `qi index` first")
+        raise IndexUnavailable(f"no index at {index_dir / 'current'}: run `qi index` first")
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
-        raise IndexError_(f"{path} is corrupt ({exc.msg}): rebuild with `qi index`") from None
+        raise IndexUnavailable(f"{path} is corrupt ({exc.msg}): rebuild with `qi index`") from None
+
+
+def _read_docs(path: Path) -> list[Document]:
+    """The collection's documents; a damaged file is an unusable index, not a crash."""
+    try:
+        lines = list(iter_lines(path))
+        bad = next((f"line {n}: {v}" for n, v in lines if isinstance(v, str)), None)
+        if bad is None:
+            return [Document(**v) for _, v in lines]
+    except (OSError, UnicodeDecodeError, TypeError) as exc:
+        bad = str(exc)
+    raise IndexUnavailable(f"{path} is damaged ({bad}): rebuild with `qi index`")
 
 
 def load_index(index_dir: Path, encoder: Encoder, bigrams: bool = True) -> IndexSet:
@@ -133,8 +147,7 @@ def load_index(index_dir: Path, encoder: Encoder, bigrams: bool = True) -> Index
     collections = {}
     for target in TARGETS:
         sub = folder / target
-        with (sub / "docs.jsonl").open(encoding="utf-8") as fh:
-            docs = [Document(**json.loads(line)) for line in fh]
+        docs = _read_docs(sub / "docs.jsonl")
         dense = DenseIndex.load(sub / "vectors.faiss")
         bm25 = BM25Index.load(sub)
         if not (len(docs) == dense.size == bm25.n_docs == manifest["counts"].get(target)):
