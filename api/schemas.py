@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
 
+from engine.demand_views import DemandView
 from engine.jobs import JobInfo
 from engine.limits import MAX_PAGE, MAX_TEXT
 from engine.ranking.results import Hit
@@ -151,42 +152,13 @@ class FeedbackIn(Strict):
     comment: str | None = Field(None, max_length=MAX_TEXT)
 
 
-class EventOut(BaseModel):
-    kind: str
-    at: datetime
-    actor: str | None
-    data: dict[str, Any]
-
-
-class DemandOut(BaseModel):
-    number: str
-    channel: str
-    enterprise_id: str | None
-    text: str
-    region: str | None
-    contact_person: str | None
-    contact_phone: str | None
-    status: str
-    dispatched_to: str | None
-    satisfaction: int | None
-    created_at: datetime
-    updated_at: datetime
-    events: list[EventOut] | None = None
-
-
-class DemandAck(BaseModel):
-    number: str
-    status: str
-    created_at: datetime
-
-
 class DemandList(BaseModel):
     total: int
-    items: list[DemandOut]
+    items: list[DemandView]
 
 
 class MatchOut(BaseModel):
-    demand: DemandOut
+    demand: DemandView
     recommendation: RecommendOut
 
 

@@ -10,10 +10,8 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 
 from api.deps import errors, state_of
 from api.schemas import (
-    DemandAck,
     DemandIn,
     DemandList,
-    DemandOut,
     DispatchIn,
     EventIn,
     FeedbackIn,
@@ -22,10 +20,8 @@ from api.schemas import (
 )
 from api.security import actor_of, require
 from engine.audit import AuditRecord
-from engine.clock import as_utc
+from engine.demand_views import DemandReceipt, DemandView, demand_receipt, demand_view
 from engine.keys import Principal
-from engine.privacy import mask_name, mask_phone
-from engine.storage import models as m
 from engine.workflow import STATUSES
 
 router = APIRouter(prefix="/v1/demands", tags=["demands"])
@@ -34,21 +30,11 @@ Number = Annotated[str, Path(min_length=1, max_length=32, description="archive n
 Desk = Annotated[Principal, Depends(require("demand"))]  # station staff at the service desk
 
 
-def demand_out(d: m.DemandRecord, events: bool = True, masked: bool = False) -> dict:
-    out = {
-        "number": d.number, "channel": d.channel, "enterprise_id": d.enterprise_id, "text": d.text,
-        "region": d.region, "status": d.status, "dispatched_to": d.dispatched_to, "satisfaction": d.satisfaction,
-        "contact_person": mask_name(d.contact_person) if masked else d.contact_person,
-        "contact_phone": mask_phone(d.contact_phone) if masked else d.contact_phone,
-        "created_at": as_utc(d.created_at), "updated_at": as_utc(d.updated_at),
-    }
-    if events:
-        out["events"] = [{"kind": e.kind, "at": as_utc(e.at), "actor": e.actor, "data": e.data or {}}
-                         for e in d.events]
-    return out
+def demand_out(d, events: bool = True, masked: bool = False) -> dict:
+    return asdict(demand_view(d, events, masked))
 
 
-@router.post("", status_code=201, response_model=DemandAck | DemandOut, responses=ERRORS)
+@router.post("", status_code=201, response_model=DemandReceipt | DemandView, responses=ERRORS)
 def create(body: DemandIn, request: Request,
            principal: Annotated[Principal, Depends(require("demand.create"))]) -> dict:
     """需求收集: store the demand and issue its archive number (unique and gapless, §7.3.4). It is committed
@@ -59,7 +45,7 @@ def create(body: DemandIn, request: Request,
                               region, body.contact_person, body.contact_phone)
     if principal.can("demand"):
         return demand_out(d)
-    return {"number": d.number, "status": d.status, "created_at": as_utc(d.created_at)}
+    return asdict(demand_receipt(d))
 
 
 @router.get("", response_model=DemandList, responses=ERRORS)
@@ -74,7 +60,7 @@ def list_demands(
     return {"total": total, "items": [demand_out(d, events=False, masked=True) for d in rows]}
 
 
-@router.get("/{number}", response_model=DemandOut, responses=ERRORS)
+@router.get("/{number}", response_model=DemandView, responses=ERRORS)
 def get(number: Number, request: Request, principal: Desk) -> dict:
     """流程跟踪: the demand and every step so far, oldest first."""
     return demand_out(state_of(request).workflow.get(actor_of(request, principal), number))
@@ -92,7 +78,7 @@ def match(number: Number, request: Request, principal: Desk, body: MatchIn | Non
     return {"demand": demand_out(d), "recommendation": rec.to_dict()}
 
 
-@router.post("/{number}/dispatch", response_model=DemandOut, responses=ERRORS)
+@router.post("/{number}/dispatch", response_model=DemandView, responses=ERRORS)
 def dispatch(number: Number, body: DispatchIn, request: Request, principal: Desk) -> dict:
     """派单: the station serves it with an appointment (§6.1.3 a), or an agency does, with the service items,
     time and period (§6.1.3 b). Dispatching again reassigns it; both steps stay in the timeline."""
@@ -100,14 +86,14 @@ def dispatch(number: Number, body: DispatchIn, request: Request, principal: Desk
     return demand_out(d)
 
 
-@router.post("/{number}/events", response_model=DemandOut, responses=ERRORS)
+@router.post("/{number}/events", response_model=DemandView, responses=ERRORS)
 def add_event(number: Number, body: EventIn, request: Request, principal: Desk) -> dict:
     """跟踪: a follow-up note (§6.1.4), optionally moving the demand to 服务中, 已完成 or 已取消."""
     d = state_of(request).workflow.add_event(actor_of(request, principal), number, body.note, body.status)
     return demand_out(d)
 
 
-@router.post("/{number}/feedback", response_model=DemandOut, responses=ERRORS)
+@router.post("/{number}/feedback", response_model=DemandView, responses=ERRORS)
 def feedback(number: Number, body: FeedbackIn, request: Request, principal: Desk) -> dict:
     """反馈: satisfaction 1-5 and comments (§6.1.5), once per demand, after it was dispatched."""
     d = state_of(request).workflow.feedback(actor_of(request, principal), number, body.satisfaction, body.comment)
