@@ -161,3 +161,15 @@ def test_regions_take_the_home_city_from_settings():
     assert baoding.require("涿州").name == "涿州市"
     with pytest.raises(errors.InvalidInput, match="unknown region"):
         baoding.require("火星县")
+
+
+def test_the_engine_never_imports_the_api_and_routers_hold_no_sql():
+    from engine.config import ROOT
+
+    def imports(folder: str, *needles: str) -> list[str]:
+        return [f"{p.relative_to(ROOT)}:{n}: {line.strip()}" for p in sorted((ROOT / folder).rglob("*.py"))
+                for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+                if any(needle in line for needle in needles)]
+
+    assert imports("engine", "import api", "from api") == []
+    assert imports("api/routes", "select(", "session", "storage.models", "from engine.storage") == []
