@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.clock import as_utc, utcnow
+from engine.clock import utcnow
 from engine.storage import models as m
 from engine.storage.db import Database
 
@@ -20,24 +20,13 @@ class Actor:
     key_id: str | None
     role: str
     client: str | None = None
+    name: str | None = None  # the person holding the key (a staff key's name), for the timeline
 
 
 def write(session: Session, actor: Actor, action: str, obj: str, at: datetime | None = None) -> None:
     """Add an entry inside the caller's transaction, so it commits (or rolls back) with what it records."""
     session.add(m.AuditEntry(at=at or utcnow(), key_id=actor.key_id, role=actor.role, action=action, object=obj,
                              client=actor.client))
-
-
-@dataclass(frozen=True)
-class AuditRecord:
-    """One audit entry as it is read back."""
-
-    at: datetime
-    key_id: str | None
-    role: str
-    action: str
-    object: str
-    client: str | None
 
 
 class AuditLog:
@@ -48,11 +37,10 @@ class AuditLog:
         with self.db.session() as s:
             write(s, actor, action, obj)
 
-    def entries(self, obj: str | None = None, limit: int = 100) -> list[AuditRecord]:
+    def entries(self, obj: str | None = None, limit: int = 100) -> list[m.AuditEntry]:
         """Newest first; `obj` narrows it to a demand number or record id."""
         with self.db.session() as s:
             q = select(m.AuditEntry)
             if obj:
                 q = q.where(m.AuditEntry.object == obj)
-            return [AuditRecord(as_utc(a.at), a.key_id, a.role, a.action, a.object, a.client)
-                    for a in s.scalars(q.order_by(m.AuditEntry.id.desc()).limit(limit))]
+            return list(s.scalars(q.order_by(m.AuditEntry.id.desc()).limit(limit)))

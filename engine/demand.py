@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from engine.errors import InvalidInput
 from engine.limits import MAX_TEXT
+from engine.messages import text as msg
 from engine.regions import Region, RegionIndex
 from engine.text.codes import StandardCode, find_codes
 from engine.text.lexicon import Lexicon
@@ -60,9 +61,9 @@ def analyze(
 ) -> Demand:
     """Read a demand; raises InvalidInput for empty, over-long or unknown-region input."""
     if not isinstance(text, str) or not normalize(text):
-        raise InvalidInput("the demand text is empty")
+        raise InvalidInput(msg("search.text_empty"))
     if len(text) > MAX_TEXT:
-        raise InvalidInput(f"the demand text is {len(text)} characters; the limit is {MAX_TEXT}")
+        raise InvalidInput(msg("search.text_too_long", length=len(text), limit=MAX_TEXT))
     normalized = normalize(text)
     folded = fold(text)
     where, source = None, None

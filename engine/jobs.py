@@ -22,6 +22,7 @@ from engine.clock import as_utc, utcnow
 from engine.config import Settings
 from engine.encoders import Encoder
 from engine.errors import Conflict
+from engine.messages import text as msg
 from engine.storage import models as m
 from engine.storage.db import Database, get_or_raise
 
@@ -67,7 +68,7 @@ class Jobs:
 
     def get(self, job_id: int) -> JobInfo:
         with self.db.session() as s:
-            return _info(get_or_raise(s, m.Job, job_id, "job"))
+            return _info(get_or_raise(s, m.Job, job_id, msg("lookup.no_job", id=job_id)))
 
     def ensure_idle(self) -> None:
         """Refuse a second reindex while one is queued or running."""
@@ -75,7 +76,7 @@ class Jobs:
             busy = s.scalars(select(m.Job).where(m.Job.status.in_(("queued", "running")),
                                                  m.Job.created_at > utcnow() - STALE_AFTER)).first()
         if busy is not None:
-            raise Conflict(f"reindex job {busy.id} is still {busy.status}")
+            raise Conflict(msg("jobs.busy", id=busy.id, status=busy.status))
 
     def _run_reindex(self, job_id: int) -> None:
         from engine.indexing import build

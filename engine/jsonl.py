@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import InvalidInput
+from engine.messages import text as msg
 
 
 def iter_lines(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
@@ -25,9 +26,9 @@ def iter_lines(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
             try:
                 value = json.loads(line)
             except json.JSONDecodeError as exc:
-                yield lineno, f"invalid JSON: {exc.msg} at column {exc.colno}"
+                yield lineno, msg("ingest.bad_json", problem=f"{exc.msg}，第 {exc.colno} 列")
                 continue
-            yield lineno, value if isinstance(value, dict) else "expected a JSON object"
+            yield lineno, value if isinstance(value, dict) else msg("ingest.bad_json", problem="应为 JSON 对象")
 
 
 def read_objects(path: Path) -> list[tuple[int, dict[str, Any]]]:

@@ -12,11 +12,13 @@ from datetime import date
 from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from engine import audit
 from engine.audit import Actor
+from engine.demand_list import find_enterprises
+from engine.messages import text as msg
 from engine.privacy import mask_id_card, mask_name, mask_phone
 from engine.qualifications import Validity, validity
 from engine.ranking.views import AgencyView, CapabilityView, QualificationView
@@ -226,8 +228,8 @@ class Records:
     def agency(self, agency_id: str, as_of: date, reader: Actor | None = None) -> AgencyProfile:
         """With a `reader` (staff) the contact is included and, when there is one, its reading audited."""
         with self.db.session() as s:
-            a = get_or_raise(s, m.Agency, agency_id, "agency", options=[selectinload(m.Agency.capabilities),
-                                                                        selectinload(m.Agency.qualifications)])
+            a = get_or_raise(s, m.Agency, agency_id, msg("lookup.no_agency", id=agency_id),
+                             options=[selectinload(m.Agency.capabilities), selectinload(m.Agency.qualifications)])
             profile = agency_profile_of(a, as_of, personal=reader is not None)
             if reader is not None and profile.contact is not None:
                 audit.write(s, reader, "agency.contact.read", agency_id)
@@ -236,34 +238,31 @@ class Records:
     def expert(self, expert_id: str, reader: Actor | None = None) -> ExpertProfile:
         """With a `reader` (staff) phone and e-mail are included and the read audited."""
         with self.db.session() as s:
-            e = get_or_raise(s, m.Expert, expert_id, "expert")
+            e = get_or_raise(s, m.Expert, expert_id, msg("lookup.no_expert", id=expert_id))
             if reader is not None:
                 audit.write(s, reader, "expert.contact.read", expert_id)
             return expert_profile_of(e, personal=reader is not None)
 
     def equipment(self, equipment_id: str) -> EquipmentProfile:
         with self.db.session() as s:
-            e = get_or_raise(s, m.Equipment, equipment_id, "equipment")
+            e = get_or_raise(s, m.Equipment, equipment_id, msg("lookup.no_equipment", id=equipment_id))
             return equipment_profile_of(e)
 
-    def enterprises(self, q: str | None = None, limit: int = 10, offset: int = 0) -> EnterprisePage:
-        """Enterprises whose name contains `q` (or whose id is `q`), contacts masked."""
+    def enterprises(self, q: str | None = None, region: str | None = None, limit: int = 10,
+                    offset: int = 0) -> EnterprisePage:
+        """Enterprises by id, credit code or part of the name (engine/demand_list.py), contacts masked."""
         with self.db.session() as s:
-            query = select(m.Enterprise)
-            if q:
-                query = query.where(or_(m.Enterprise.name.contains(q), m.Enterprise.id == q))
-            total = s.scalar(select(func.count()).select_from(query.subquery()))
-            rows = s.scalars(query.order_by(m.Enterprise.id).limit(limit).offset(offset)).all()
-            return EnterprisePage(int(total or 0), [enterprise_profile_of(e, masked=True) for e in rows])
+            rows, total = find_enterprises(s, q, region, limit, offset)
+            return EnterprisePage(total, [enterprise_profile_of(e, masked=True) for e in rows])
 
     def enterprise(self, enterprise_id: str, reader: Actor) -> EnterpriseProfile:
         """One enterprise in full, for staff; the read is audited."""
         with self.db.session() as s:
-            e = get_or_raise(s, m.Enterprise, enterprise_id, "enterprise")
+            e = get_or_raise(s, m.Enterprise, enterprise_id, msg("lookup.no_enterprise", id=enterprise_id))
             audit.write(s, reader, "enterprise.read", enterprise_id)
             return enterprise_profile_of(e, masked=False)
 
     def enterprise_region(self, enterprise_id: str) -> str | None:
         """The region on file for an enterprise (demands and recommendations take it when none is given)."""
         with self.db.session() as s:
-            return get_or_raise(s, m.Enterprise, enterprise_id, "enterprise").region
+            return get_or_raise(s, m.Enterprise, enterprise_id, msg("lookup.no_enterprise", id=enterprise_id)).region

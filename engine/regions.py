@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.errors import InvalidInput
+from engine.messages import text as msg
 from engine.text.normalize import normalize
 
 # Service-area words wider than a city, and what they contain (province codes).
@@ -123,7 +124,7 @@ class RegionIndex:
         """`resolve`, or InvalidInput for a name that is no region."""
         found = self.resolve(name)
         if found is None:
-            raise InvalidInput(f"unknown region {name!r}: give a district, county or city name such as 乐亭县")
+            raise InvalidInput(msg("region.unknown", region=name))
         return found
 
     def find_in_text(self, text: str) -> Region | None:

@@ -18,6 +18,7 @@ from engine.encoders import Encoder, load_encoder
 from engine.errors import InvalidInput
 from engine.index.store import load_index
 from engine.limits import MAX_PAGE, MAX_RESULTS, POOL
+from engine.messages import text as msg
 from engine.ranking.filters import Filters, facet_counts
 from engine.ranking.rankers import (
     AgencyRanker,
@@ -82,9 +83,9 @@ class Searcher:
         """One page of a filtered search, with the total and facet counts over the whole result pool."""
         ranker = self.ranker(target)
         if not 1 <= limit <= MAX_PAGE:
-            raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}")
+            raise InvalidInput(msg("search.limit_range", low=1, high=MAX_PAGE))
         if not 0 <= offset < POOL:
-            raise InvalidInput(f"offset must be between 0 and {POOL - 1}")
+            raise InvalidInput(msg("search.offset_range", high=POOL - 1))
         query = self._prepare(text, region, POOL, as_of)
         pool, excluded = ranker.rank(query, POOL, filters or Filters())
         return SearchResult(target, text, tuple(pool[offset:offset + limit]), tuple(excluded),
@@ -102,13 +103,13 @@ class Searcher:
 
     def ranker(self, target: str) -> Ranker:
         if target not in TARGETS:
-            raise InvalidInput(f"unknown target {target!r}: one of {', '.join(TARGETS)}")
+            raise InvalidInput(msg("search.unknown_target", target=target, choices=TARGETS))
         return self.rankers[target]
 
     def _prepare(self, text: str, region: str | None, limit: int, as_of: date | None) -> Query:
         """Check the request, read the demand and encode it once for every target ranked."""
         if not 1 <= limit <= MAX_RESULTS:
-            raise InvalidInput(f"limit must be between 1 and {MAX_RESULTS}")
+            raise InvalidInput(msg("search.limit_range", low=1, high=MAX_RESULTS))
         demand = analyze(text, self.regions, self.lexicon, region, self.mandatory_terms)
         vector: np.ndarray = self.encoder.encode_queries([demand.search_text])[0]
         return Query(demand, vector, as_of or self.settings.today())

@@ -15,6 +15,8 @@ from typing import BinaryIO
 from engine.config import Settings
 from engine.errors import InvalidInput, PayloadTooLarge
 from engine.ingest import SUFFIXES, IngestReport, ingest_file, kind_of
+from engine.messages import text as msg
+from engine.regions import RegionIndex
 from engine.storage.db import Database
 
 CHUNK = 1 << 20
@@ -25,6 +27,11 @@ class Upload:
     path: Path
     kind: str  # what the file holds: agencies, experts, ... (engine.rows.SCHEMAS)
     loaded: dict[str, int]
+
+    @property
+    def stored_as(self) -> str:
+        """Where it is kept, relative to the upload folder (answers never name a server path)."""
+        return f"{self.path.parent.name}/{self.path.name}"
 
 
 def safe_name(filename: str | None) -> str:
@@ -37,7 +44,7 @@ def keep(settings: Settings, filename: str | None, stream: BinaryIO) -> Path:
     name = safe_name(filename)
     suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if suffix not in SUFFIXES:
-        raise InvalidInput(f"unsupported file type {suffix or '(none)'}; use .jsonl, .csv or .xlsx")
+        raise InvalidInput(msg("upload.unsupported", suffix=suffix or "（无）"))
     folder = settings.upload_dir / f"{time.strftime('%Y%m%d-%H%M%S')}-{time.time_ns() % 10**9:09d}"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
@@ -48,16 +55,17 @@ def keep(settings: Settings, filename: str | None, stream: BinaryIO) -> Path:
             if size > settings.upload_max_bytes:
                 out.close()
                 path.unlink()
-                raise PayloadTooLarge(f"the file is larger than {settings.upload_max_bytes} bytes")
+                raise PayloadTooLarge(msg("upload.too_large", limit=settings.upload_max_bytes))
             out.write(chunk)
     return path
 
 
 def accept_upload(settings: Settings, db: Database, filename: str | None, stream: BinaryIO,
-                  kind: str | None = None) -> Upload:
-    """Keep the file, then load it all or nothing (IngestRejected lists the bad rows)."""
+                  kind: str | None = None, regions: RegionIndex | None = None) -> Upload:
+    """Keep the file, then load it all or nothing (IngestRejected lists the bad rows); `regions` checks the
+    region names rows give."""
     path = keep(settings, filename, stream)
     file_kind = kind_of(path, kind)
     report = IngestReport()
-    ingest_file(db, path, file_kind, report, all_or_nothing=True)
+    ingest_file(db, path, file_kind, report, all_or_nothing=True, regions=regions)
     return Upload(path, file_kind, report.loaded)

@@ -128,8 +128,8 @@ def test_one_jsonl_reader(tmp_path):
     path = tmp_path / "q.jsonl"
     path.write_bytes('\ufeff{"a": 1}\n\n[1]\n{bad\n'.encode())
     lines = list(iter_lines(path))
-    assert lines[:2] == [(1, {"a": 1}), (3, "expected a JSON object")]
-    assert lines[2][0] == 4 and lines[2][1].startswith("invalid JSON: ") and "column 2" in lines[2][1]
+    assert lines[0] == (1, {"a": 1}) and lines[1][0] == 3 and "应为 JSON 对象" in lines[1][1]
+    assert lines[2][0] == 4 and "第 2 列" in lines[2][1]
     with pytest.raises(errors.InvalidInput, match=r"q.jsonl:3"):
         read_objects(path)
     with pytest.raises(errors.InvalidInput, match="no such file"):
@@ -159,7 +159,7 @@ def test_regions_take_the_home_city_from_settings():
     baoding = RegionIndex.load(settings.reference_dir, "保定市")
     assert baoding.resolve("高新区").city == "保定市"
     assert baoding.require("涿州").name == "涿州市"
-    with pytest.raises(errors.InvalidInput, match="unknown region"):
+    with pytest.raises(errors.InvalidInput, match="未知地区"):
         baoding.require("火星县")
 
 

@@ -9,10 +9,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi import Path as PathParam
 
-from api.deps import errors, state_of
-from api.schemas import HealthOut, UploadOut
+from api.deps import audit_out, errors, state_of
+from api.schemas import AuditOut, HealthOut, UploadOut
 from api.security import actor_of, require
-from engine.audit import AuditRecord
 from engine.index.store import read_manifest
 from engine.jobs import JobInfo
 from engine.keys import Principal
@@ -35,10 +34,10 @@ def upload(
     """The file is kept under the upload folder, then validated and loaded as a whole: one bad row and nothing
     is loaded (422 lists the rows). Queries keep using the old index until the rebuilt one is swapped in."""
     state = state_of(request)
-    done = accept_upload(state.settings, state.db, file.filename, file.file, kind)
+    done = accept_upload(state.settings, state.db, file.filename, file.file, kind, state.regions)
     state.audit.record(actor_of(request, principal), "corpus.upload", f"{done.kind}:{done.path.name}")
     job = asdict(state.jobs.start_reindex(f"upload {done.path.name}")) if reindex else None
-    return {"loaded": done.loaded, "stored_as": [str(done.path)], "job": job}
+    return {"loaded": done.loaded, "stored_as": [done.stored_as], "job": job}
 
 
 @router.post("/admin/reindex", response_model=JobInfo, status_code=202, responses=ERRORS)
@@ -62,11 +61,14 @@ def manifest(request: Request, principal: Admin) -> dict:
     return read_manifest(state_of(request).settings.index_dir)
 
 
-@router.get("/admin/audit", response_model=list[AuditRecord], responses=ERRORS)
+@router.get("/admin/audit", response_model=list[AuditOut], responses=ERRORS)
 def audit(request: Request, principal: Admin, object: Annotated[str | None, Query(max_length=80)] = None,
           limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[dict]:
     """The audit log, newest first; `object` narrows it to a demand number or record id."""
-    return [asdict(a) for a in state_of(request).audit.entries(object, limit)]
+    state = state_of(request)
+    entries = state.audit.entries(object, limit)
+    names = state.keys.names({a.key_id for a in entries})
+    return [audit_out(a, names) for a in entries]
 
 
 @router.get("/health", response_model=HealthOut, responses=errors(503))

@@ -3,26 +3,29 @@ collect feedback, and read the whole timeline. Every read and change is written 
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
-from api.deps import errors, state_of
+from api.deps import audit_out, errors, state_of
 from api.schemas import (
+    AuditOut,
+    DemandAck,
     DemandIn,
     DemandList,
+    DemandOut,
     DispatchIn,
     EventIn,
     FeedbackIn,
+    IsoDate,
     MatchIn,
     MatchOut,
 )
 from api.security import actor_of, require
-from engine.audit import AuditRecord
-from engine.demand_views import DemandReceipt, DemandView, demand_receipt, demand_view
+from engine.demand_list import SORTS, DemandQuery
+from engine.demand_views import demand_names, demand_out
 from engine.keys import Principal
-from engine.workflow import STATUSES
+from engine.workflow import CHANNELS, STATUSES
 
 router = APIRouter(prefix="/v1/demands", tags=["demands"])
 ERRORS = errors(401, 403, 404, 409, 422, 429)
@@ -30,11 +33,11 @@ Number = Annotated[str, Path(min_length=1, max_length=32, description="archive n
 Desk = Annotated[Principal, Depends(require("demand"))]  # station staff at the service desk
 
 
-def demand_out(d, events: bool = True, masked: bool = False) -> dict:
-    return asdict(demand_view(d, events, masked))
+def _one(state, d) -> dict:
+    return demand_out(d, state.workflow.clock, names=demand_names(state.db, [d]))
 
 
-@router.post("", status_code=201, response_model=DemandReceipt | DemandView, responses=ERRORS)
+@router.post("", status_code=201, response_model=DemandAck | DemandOut, responses=ERRORS)
 def create(body: DemandIn, request: Request,
            principal: Annotated[Principal, Depends(require("demand.create"))]) -> dict:
     """需求收集: store the demand and issue its archive number (unique and gapless, §7.3.4). It is committed
@@ -44,26 +47,48 @@ def create(body: DemandIn, request: Request,
     d = state.workflow.create(actor_of(request, principal), body.text, body.channel, body.enterprise_id,
                               region, body.contact_person, body.contact_phone)
     if principal.can("demand"):
-        return demand_out(d)
-    return asdict(demand_receipt(d))
+        return _one(state, d)
+    return {"number": d.number, "status": d.status, "created_at": state.workflow.clock.local(d.created_at)}
+
+
+def demand_query(
+    number: Annotated[str | None, Query(max_length=32, description="档案号 or part of it")] = None,
+    enterprise: Annotated[str | None, Query(max_length=100, description="enterprise id, credit code or name")] = None,
+    q: Annotated[str | None, Query(max_length=100, description="words in the demand text")] = None,
+    region: Annotated[str | None, Query(max_length=60)] = None,
+    status: Literal[STATUSES] | None = None,  # type: ignore[valid-type]
+    channel: Literal[CHANNELS] | None = None,  # type: ignore[valid-type]
+    agency: Annotated[str | None, Query(max_length=32, description="dispatched to this agency id")] = None,
+    date_from: Annotated[IsoDate | None, Query(description="received on or after this local day")] = None,
+    date_to: Annotated[IsoDate | None, Query(description="received on or before this local day")] = None,
+    sort: Literal[tuple(SORTS)] = "newest",  # type: ignore[valid-type]
+) -> DemandQuery:
+    return DemandQuery(number, enterprise, q, region, status, channel, agency, date_from, date_to, sort)
+
+
+Filters = Annotated[DemandQuery, Depends(demand_query)]
 
 
 @router.get("", response_model=DemandList, responses=ERRORS)
 def list_demands(
-    request: Request, principal: Desk,
-    status: Literal[STATUSES] | None = None,  # type: ignore[valid-type]
+    request: Request, principal: Desk, query: Filters,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict:
-    """The newest demands first; contacts masked."""
-    rows, total = state_of(request).workflow.list(actor_of(request, principal), status, limit, offset)
-    return {"total": total, "items": [demand_out(d, events=False, masked=True) for d in rows]}
+    """需求台账: search by archive number, enterprise (id, credit code, name), text, region, status, channel,
+    agency and local date range; one page, sorted; contacts masked."""
+    state = state_of(request)
+    rows, total = state.workflow.list(actor_of(request, principal), query, limit, offset)
+    names = demand_names(state.db, rows)
+    return {"total": total, "offset": offset, "limit": limit,
+            "items": [demand_out(d, state.workflow.clock, events=False, masked=True, names=names) for d in rows]}
 
 
-@router.get("/{number}", response_model=DemandView, responses=ERRORS)
+@router.get("/{number}", response_model=DemandOut, responses=ERRORS)
 def get(number: Number, request: Request, principal: Desk) -> dict:
     """流程跟踪: the demand and every step so far, oldest first."""
-    return demand_out(state_of(request).workflow.get(actor_of(request, principal), number))
+    state = state_of(request)
+    return _one(state, state.workflow.get(actor_of(request, principal), number))
 
 
 @router.post("/{number}/match", response_model=MatchOut, responses={**ERRORS, **errors(503)})
@@ -75,34 +100,41 @@ def match(number: Number, request: Request, principal: Desk, body: MatchIn | Non
     region = d.region or (state.records.enterprise_region(d.enterprise_id) if d.enterprise_id else None)
     rec = state.searcher().recommend(d.text, region, (body or MatchIn()).limit)
     d = state.workflow.record_match(actor, number, rec)
-    return {"demand": demand_out(d), "recommendation": rec.to_dict()}
+    return {"demand": _one(state, d), "recommendation": rec.to_dict()}
 
 
-@router.post("/{number}/dispatch", response_model=DemandView, responses=ERRORS)
+@router.post("/{number}/dispatch", response_model=DemandOut, responses=ERRORS)
 def dispatch(number: Number, body: DispatchIn, request: Request, principal: Desk) -> dict:
     """派单: the station serves it with an appointment (§6.1.3 a), or an agency does, with the service items,
-    time and period (§6.1.3 b). Dispatching again reassigns it; both steps stay in the timeline."""
-    d = state_of(request).workflow.dispatch(actor_of(request, principal), number, body.model_dump())
-    return demand_out(d)
+    time and period (§6.1.3 b). A time without an offset is the station's local time. A demand already
+    dispatched is re-dispatched (改派) only with a `reason` (409 without); both steps stay in the timeline."""
+    state = state_of(request)
+    d = state.workflow.dispatch(actor_of(request, principal), number, body.model_dump())
+    return _one(state, d)
 
 
-@router.post("/{number}/events", response_model=DemandView, responses=ERRORS)
+@router.post("/{number}/events", response_model=DemandOut, responses=ERRORS)
 def add_event(number: Number, body: EventIn, request: Request, principal: Desk) -> dict:
-    """跟踪: a follow-up note (§6.1.4), optionally moving the demand to 服务中, 已完成 or 已取消."""
-    d = state_of(request).workflow.add_event(actor_of(request, principal), number, body.note, body.status)
-    return demand_out(d)
+    """跟踪: a follow-up note (§6.1.4), optionally moving the demand to 服务中, 已完成 or 已取消 (the note is the
+    reason). Steps the state table does not allow answer 409."""
+    state = state_of(request)
+    return _one(state, state.workflow.add_event(actor_of(request, principal), number, body.note, body.status))
 
 
-@router.post("/{number}/feedback", response_model=DemandView, responses=ERRORS)
+@router.post("/{number}/feedback", response_model=DemandOut, responses=ERRORS)
 def feedback(number: Number, body: FeedbackIn, request: Request, principal: Desk) -> dict:
-    """反馈: satisfaction 1-5 and comments (§6.1.5), once per demand, after it was dispatched."""
-    d = state_of(request).workflow.feedback(actor_of(request, principal), number, body.satisfaction, body.comment)
-    return demand_out(d)
+    """反馈: satisfaction 1-5 and comments (§6.1.5), once per demand: after it is 已完成, or with `status` 已完成
+    when the feedback itself closes a dispatched demand."""
+    state = state_of(request)
+    return _one(state, state.workflow.feedback(actor_of(request, principal), number, body.satisfaction,
+                                               body.comment, body.status))
 
 
-@router.get("/{number}/audit", response_model=list[AuditRecord], responses=ERRORS)
+@router.get("/{number}/audit", response_model=list[AuditOut], responses=ERRORS)
 def audit(number: Number, request: Request, principal: Desk) -> list[dict]:
     """Who read or changed this demand, newest first."""
     state = state_of(request)
     state.workflow.get(actor_of(request, principal), number)  # 404 for an unknown number; the read is audited
-    return [asdict(a) for a in state.audit.entries(number)]
+    entries = state.audit.entries(number)
+    names = state.keys.names({a.key_id for a in entries})
+    return [audit_out(a, names) for a in entries]

@@ -60,12 +60,13 @@ def equipment(equipment_id: Id, request: Request, principal: Reader) -> dict:
 @router.get("/enterprises", response_model=EnterprisePage, responses=READ_ERRORS, tags=["staff"])
 def enterprises(
     request: Request, principal: Desk,
-    q: Annotated[str | None, Query(max_length=100, description="part of the name, or the id")] = None,
+    q: Annotated[str | None, Query(max_length=100, description="the id, the credit code, or part of the name")] = None,
+    region: Annotated[str | None, Query(max_length=60, description="district or county, e.g. 乐亭县")] = None,
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict:
     """Staff: find the enterprise a demand comes from. Contacts are masked in this list."""
-    return asdict(state_of(request).records.enterprises(q, limit, offset))
+    return asdict(state_of(request).records.enterprises(q, region, limit, offset))
 
 
 @router.get("/enterprises/{enterprise_id}", response_model=EnterpriseProfile, responses=LOOKUP_ERRORS,

@@ -59,9 +59,9 @@ class Database:
             session.execute(text("SELECT 1"))
 
 
-def get_or_raise(session: Session, model: type[T], key: object, what: str, **options: Any) -> T:
-    """The row with primary key `key`, or NotFound("no <what> <key>")."""
+def get_or_raise(session: Session, model: type[T], key: object, message: str, **options: Any) -> T:
+    """The row with primary key `key`, or NotFound with `message` (from the message catalogue)."""
     row = session.get(model, key, **options)
     if row is None:
-        raise NotFound(f"no {what} {key!r}")
+        raise NotFound(message)
     return row
