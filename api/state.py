@@ -17,6 +17,7 @@ from api.security import RateLimiter
 from engine.audit import AuditLog
 from engine.config import Settings
 from engine.encoders import Encoder, load_encoder
+from engine.enterprise_portal import EnterpriseServices
 from engine.errors import IndexUnavailable, QiError
 from engine.jobs import Jobs
 from engine.keys import KeyStore
@@ -42,6 +43,7 @@ class AppState:
         self.jobs = Jobs(settings, self.db, lambda: self.encoder, lambda: self._reload(self._manifest_stamp()))
         self.regions = searcher.regions if searcher else RegionIndex.load(settings.reference_dir, settings.home_city)
         self.rate_limiter = RateLimiter()
+        self.enterprise = EnterpriseServices.build(settings, self.db, self.workflow, self.regions)
         self._encoder: Encoder | None = searcher.encoder if searcher else None
         self._searcher = searcher
         self._searcher_error: str | None = None

@@ -1,5 +1,9 @@
 """查询 (§6.2.1): the station's records as people see them — one view per entity, with its public and staff fields.
 
+Agencies are read on demand: `AgencyRecords` is a read-only mapping that reads one agency (its qualifications
+and capability lines) on first use and keeps the most recently used ones (a bounded LRU), so memory per worker
+stays bounded whatever the corpus size.
+
 Each profile is the one definition of what an entity shows: the API's lookups answer with it (it is their response
 schema too), and a search hit's `details` are its `HIT_FIELDS`. Fields in `STAFF_FIELDS` are personal data
 (§7.3.3): they are filled only for a staff reader, and that read is audited.
@@ -7,12 +11,15 @@ schema too), and a search hit's `details` are its `HIT_FIELDS`. Fields in `STAFF
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from engine import audit
@@ -24,7 +31,7 @@ from engine.qualifications import Validity, validity
 from engine.ranking.views import AgencyView, CapabilityView, QualificationView
 from engine.storage import models as m
 from engine.storage.db import Database, get_or_raise
-from engine.vocabulary import kind_label
+from engine.vocabulary import ACTIVE, kind_label
 
 StaffOnly = Field(description="staff keys only")
 
@@ -197,9 +204,9 @@ def _capability_view(c: m.Capability) -> CapabilityView:
 
 @dataclass(frozen=True)
 class RankingRecords:
-    """What the rankers read besides the index, loaded whole when a searcher (re)loads."""
+    """What the rankers read besides the index, loaded when a searcher (re)loads (agencies on demand)."""
 
-    agencies: dict[str, AgencyView]
+    agencies: Mapping[str, AgencyView]
     experts: dict[str, ExpertProfile]
     equipment: dict[str, EquipmentProfile]
     standards: list[m.Standard]
@@ -207,16 +214,78 @@ class RankingRecords:
 
 def load_ranking_records(db: Database) -> RankingRecords:
     with db.session() as s:
-        agencies = s.scalars(
-            select(m.Agency).options(selectinload(m.Agency.capabilities), selectinload(m.Agency.qualifications))
-        ).all()
-        standards = list(s.scalars(select(m.Standard)))
         return RankingRecords(
-            {a.id: agency_view_of(a) for a in agencies},
+            AgencyRecords(db),
             {e.id: expert_profile_of(e) for e in s.scalars(select(m.Expert))},
             {e.id: equipment_profile_of(e) for e in s.scalars(select(m.Equipment))},
-            standards,
+            list(s.scalars(select(m.Standard))),
         )
+
+
+AGENCY_CACHE = 4096
+
+
+class AgencyRecords(Mapping[str, AgencyView]):
+    def __init__(self, db: Database, cache_size: int = AGENCY_CACHE) -> None:
+        self.db = db
+        self.cache_size = cache_size
+        self._cache: OrderedDict[str, AgencyView | None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __getitem__(self, agency_id: str) -> AgencyView:
+        with self._lock:
+            if agency_id in self._cache:
+                self._cache.move_to_end(agency_id)
+                view = self._cache[agency_id]
+                if view is None:
+                    raise KeyError(agency_id)
+                return view
+        view = self._read(agency_id)
+        with self._lock:
+            self._cache[agency_id] = view
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        if view is None:
+            raise KeyError(agency_id)
+        return view
+
+    def __iter__(self) -> Iterator[str]:
+        with self.db.session() as s:
+            return iter(list(s.scalars(select(m.Agency.id).order_by(m.Agency.id))))
+
+    def __len__(self) -> int:
+        with self.db.session() as s:
+            return int(s.scalar(select(func.count()).select_from(m.Agency)) or 0)
+
+    def _read(self, agency_id: str) -> AgencyView | None:
+        a, q, c = m.Agency, m.Qualification, m.Capability
+        with self.db.session() as s:
+            row = s.execute(select(a.id, a.name, a.kind, a.region, a.city, a.service_area, a.status)
+                            .where(a.id == agency_id)).first()
+            if row is None:
+                return None
+            quals = s.execute(select(q.type, q.number, q.valid_until).where(q.agency_id == agency_id)
+                              .order_by(q.position)).all()
+            caps = s.execute(select(c.category, c.service, c.object, c.scope, c.basis, c.limits)
+                             .where(c.agency_id == agency_id).order_by(c.position)).all()
+        return AgencyView(
+            row.id, row.name, row.kind, row.region, row.city, tuple(row.service_area or ()), row.status,
+            tuple(QualificationView(*x) for x in quals),
+            tuple(CapabilityView(x.category, x.service, x.object, x.scope, tuple(x.basis or ()), x.limits)
+                  for x in caps),
+        )
+
+
+def offered_objects(db: Database) -> tuple[dict[str, int], list[tuple[str, str, str]]]:
+    """For autocomplete: how many agencies in service offer each capability object, and (id, name, region) of
+    those agencies, counted in the database rather than over objects held in memory."""
+    a, c = m.Agency, m.Capability
+    with db.session() as s:
+        counts = dict(s.execute(select(c.object, func.count(func.distinct(c.agency_id)))
+                                .join(a, a.id == c.agency_id).where(a.status == ACTIVE).group_by(c.object)).all())
+        names = [tuple(r) for r in s.execute(select(a.id, a.name, a.region).where(a.status == ACTIVE)
+                                             .order_by(a.id)).all()]
+    return counts, names
 
 
 class Records:

@@ -9,6 +9,7 @@ the same way. Built once at the edge (CLI, API startup) and shared; it reads the
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
 import numpy as np
 
@@ -31,25 +32,34 @@ from engine.ranking.rankers import (
 )
 from engine.ranking.results import Recommendation, SearchResult
 from engine.ranking.standards import StandardCatalogue
-from engine.records import load_ranking_records
+from engine.records import load_ranking_records, offered_objects
 from engine.regions import RegionIndex
 from engine.storage.db import Database
 from engine.suggest import Suggester
 from engine.text.lexicon import load_lexicon, load_mandatory_terms
 from engine.vocabulary import TARGETS
 
+QUERY_VECTOR_CACHE = 2048
 RECOMMEND_OTHERS = 3  # experts, instruments and standards shown beside the agencies of a recommendation
 
 
 class Searcher:
-    def __init__(self, settings: Settings, db: Database, encoder: Encoder | None = None) -> None:
+    def __init__(self, settings: Settings, db: Database, encoder: Encoder | None = None, exact: bool = False) -> None:
         self.settings = settings
+        self.exact = exact  # brute-force nearest vectors instead of the ANN index (the oracle of the fast path)
         self.db = db
         self.encoder = encoder or load_encoder(settings.encoder)
         self.regions = RegionIndex.load(settings.reference_dir, settings.home_city)
         self.lexicon = load_lexicon(settings.lexicon_dir)
         self.mandatory_terms = load_mandatory_terms(settings.lexicon_dir)
+        # Repeated demands (the widget's debounced typing, popular questions) skip the encoder.
+        self.query_vector = lru_cache(maxsize=QUERY_VECTOR_CACHE)(self._encode_query)
         self.reload()
+
+    def _encode_query(self, text: str) -> np.ndarray:
+        vector = self.encoder.encode_queries([text])[0]
+        vector.setflags(write=False)  # shared by every caller of the cache
+        return vector
 
     def reload(self) -> None:
         """(Re)read the index and the records; a new index is picked up without restarting."""
@@ -59,13 +69,13 @@ class Searcher:
         self.experts = records.experts
         self.equipment = records.equipment
         self.catalogue = StandardCatalogue(records.standards)
-        retrieval = Retrieval(self.index)
+        retrieval = Retrieval(self.index, self.exact)
         rankers: list[Ranker] = [
             AgencyRanker(retrieval, self.agencies, self.regions), ExpertRanker(retrieval, self.experts),
             EquipmentRanker(retrieval, self.equipment), StandardRanker(retrieval, self.catalogue),
         ]
         self.rankers: dict[str, Ranker] = {r.target: r for r in rankers}
-        self.suggester = Suggester.build(self.agencies, self.catalogue, self.lexicon)
+        self.suggester = Suggester.from_counts(*offered_objects(self.db), self.catalogue, self.lexicon)
 
     # ---- public API ------------------------------------------------------------------------------
     def search(
@@ -111,7 +121,7 @@ class Searcher:
         if not 1 <= limit <= MAX_RESULTS:
             raise InvalidInput(msg("search.limit_range", low=1, high=MAX_RESULTS))
         demand = analyze(text, self.regions, self.lexicon, region, self.mandatory_terms)
-        vector: np.ndarray = self.encoder.encode_queries([demand.search_text])[0]
+        vector = self.query_vector(demand.search_text)
         return Query(demand, vector, as_of or self.settings.today())
 
 

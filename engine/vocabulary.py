@@ -4,7 +4,7 @@ qualifications the records use. Ingest validates against these; search, the CLI 
 from __future__ import annotations
 
 # Who may call (engine/keys.py PERMISSIONS says what each may do).
-ROLES = ("staff", "public", "widget")
+ROLES = ("staff", "public", "widget", "enterprise")
 
 # What a search ranks; every target has one ranker (engine/rankers.py) and one index collection.
 TARGETS = ("agency", "expert", "equipment", "standard")

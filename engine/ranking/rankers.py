@@ -8,6 +8,7 @@ filters)`; adding a target is adding one class here (and its documents in engine
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any, ClassVar, Protocol
@@ -15,11 +16,12 @@ from typing import Any, ClassVar, Protocol
 import numpy as np
 
 from engine.demand import Demand
+from engine.index.candidates import Candidates, generate
 from engine.index.store import Collection, IndexSet
 from engine.qualifications import in_force
 from engine.ranking import rules
 from engine.ranking.filters import Filters
-from engine.ranking.fusion import aggregate, convex_fusion, top_k
+from engine.ranking.fusion import aggregate
 from engine.ranking.results import Hit, MatchedCapability, Reason
 from engine.ranking.standards import StandardCatalogue
 from engine.ranking.views import AgencyView
@@ -61,12 +63,13 @@ class Ranker(Protocol):
 class Retrieval:
     """The shared retrieval core over one loaded index: fused lexical + dense scores, and matched words."""
 
-    def __init__(self, index: IndexSet) -> None:
+    def __init__(self, index: IndexSet, exact: bool = False) -> None:
         self.index = index
+        self.exact = exact  # brute-force nearest vectors instead of the ANN index (the oracle of the fast path)
         self._doc_tokens: dict[str, frozenset[str]] = {}  # explanation tokens, filled as documents are shown
 
-    def scores(self, target: str, query: Query) -> tuple[Collection, np.ndarray]:
-        """Fused lexical + dense score of every document of a target's collection."""
+    def candidates(self, target: str, query: Query) -> tuple[Collection, Candidates]:
+        """The target's candidates for a demand (BM25 postings + nearest vectors), fused, best first."""
         collection = self.index.collections[target]
         demand = query.demand
         tok = self.index.tokenizer
@@ -74,9 +77,8 @@ class Retrieval:
         seen = set(tokens)
         extra = [t for t in tok.tokenize(demand.expansion) if t not in seen] if demand.expansion else []
         weights = {t: EXPANSION_WEIGHT for t in extra}
-        lexical = collection.bm25.score(tokens + extra, weights)
-        dense = collection.dense.all_scores(query.vector)
-        return collection, convex_fusion(lexical, dense, DENSE_WEIGHT[target])
+        return collection, generate(collection, tokens + extra, weights, query.vector, DENSE_WEIGHT[target],
+                                    exact=self.exact)
 
     def query_words(self, demand: Demand) -> list[str]:
         """The demand's words (no bigrams) that explanations report when a document has them too."""
@@ -93,7 +95,7 @@ class Retrieval:
 class AgencyRanker:
     target = "agency"
 
-    def __init__(self, retrieval: Retrieval, agencies: dict[str, AgencyView], regions: RegionIndex) -> None:
+    def __init__(self, retrieval: Retrieval, agencies: Mapping[str, AgencyView], regions: RegionIndex) -> None:
         self.retrieval = retrieval
         self.agencies = agencies
         self.regions = regions
@@ -102,14 +104,12 @@ class AgencyRanker:
         """Filters on category, service, kind and qualification act inside the ranking, on the capabilities, so an
         agency is ranked on what it offers in that category, not on its best capability elsewhere."""
         demand, as_of = query.demand, query.as_of
-        coll, scores = self.retrieval.scores(self.target, query)
+        coll, candidates = self.retrieval.candidates(self.target, query)
         per_agency: dict[str, list[tuple[float, int, list[Reason]]]] = defaultdict(list)
         blocked: dict[str, list[Reason]] = {}  # barred and shown, with the reason
         barred: set[str] = set()
-        top = top_k(scores, CANDIDATES)
-        shown_from = EXCLUDED_SHOWN * float(scores[top[0]]) if top.size else 0.0
-        for row in top:
-            base = float(scores[row])
+        shown_from = EXCLUDED_SHOWN * float(candidates.scores[0]) if len(candidates) else 0.0
+        for row, base in candidates.top(CANDIDATES):
             if base <= 0:
                 break
             doc = coll.docs[row]
@@ -205,10 +205,9 @@ class ScaledRanker:
         return hit_details(self.records[key])
 
     def rank(self, query: Query, limit: int, filters: Filters | None = None) -> Ranked:
-        coll, scores = self.retrieval.scores(self.target, query)
+        coll, candidates = self.retrieval.candidates(self.target, query)
         ranked = []
-        for row in top_k(scores, CANDIDATES):
-            base = float(scores[row])
+        for row, base in candidates.top(CANDIDATES):
             if base <= 0:
                 break
             doc = coll.docs[row]
@@ -264,8 +263,8 @@ class StandardRanker:
         self.catalogue = catalogue
 
     def rank(self, query: Query, limit: int, filters: Filters | None = None) -> Ranked:
-        coll, scores = self.retrieval.scores(self.target, query)
-        text_scores = {coll.docs[i].key: float(scores[i]) for i in top_k(scores, CANDIDATES) if scores[i] > 0}
+        coll, candidates = self.retrieval.candidates(self.target, query)
+        text_scores = {coll.docs.key(row): score for row, score in candidates.top(CANDIDATES) if score > 0}
         ranked = self.catalogue.rank(query.demand, text_scores)
         words = self.retrieval.query_words(query.demand)
         hits = []

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.errors import NotFound
+from engine.storage import enterprise_tables  # noqa: F401 - registers the enterprise's tables
 from engine.storage.models import Base
 
 T = TypeVar("T")
