@@ -9,7 +9,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from engine.config import Settings
+from engine.config import ROOT, Settings
 from engine.errors import QiError
 
 
@@ -78,10 +78,18 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--demo-host-port", type=int,
                    help="also serve a demo portal page on this port (a different origin) embedding the widget")
 
+    s = sub.add_parser("seed", help="demo ledgers, certificates and standards lists for some demo enterprises")
+    seed = s.add_subparsers(dest="action", required=True)
+    k = seed.add_parser("generate", help="write the files (deterministic)")
+    k.add_argument("--out", type=Path, default=ROOT / "corpora" / "enterprise-demo")
+    k = seed.add_parser("load", help="load the files into the database")
+    k.add_argument("folder", type=Path, nargs="?", default=ROOT / "corpora" / "enterprise-demo")
+
     s = sub.add_parser("keys", help="API keys: create (prints the key once), list, revoke")
     keys = s.add_subparsers(dest="action", required=True)
     k = keys.add_parser("create")
-    k.add_argument("--role", required=True, choices=["staff", "public", "widget"])
+    k.add_argument("--role", required=True, choices=["staff", "public", "widget", "enterprise"])
+    k.add_argument("--enterprise", help="enterprise keys: the enterprise id it is bound to (e.g. EN0001)")
     k.add_argument("--name", default="", help="who holds it; a staff key must name the person (--name 张三)")
     k.add_argument("--origin", action="append", default=[], help="widget keys: an allowed origin (repeatable)")
     k.add_argument("--rate", type=int, help="requests per minute (default by role: staff 600, public 120, widget 60)")
@@ -318,7 +326,7 @@ def cmd_keys(settings: Settings, args) -> int:
 
     store = KeyStore(_db(settings))
     if args.action == "create":
-        key = store.create(args.role, args.name, args.origin, args.rate)
+        key = store.create(args.role, args.name, args.origin, args.rate, args.enterprise)
         print(key)
         print(f"qi keys: created a {args.role} key; it is shown only now, store it safely", file=sys.stderr)
     elif args.action == "list":
@@ -329,6 +337,26 @@ def cmd_keys(settings: Settings, args) -> int:
     else:
         store.revoke(args.key_id)
         print(f"revoked {args.key_id}")
+    return 0
+
+
+def cmd_seed(settings: Settings, args) -> int:
+    from engine import seeding
+    from engine.enterprise_portal import EnterpriseServices
+    from engine.regions import RegionIndex
+    from engine.workflow import Workflow
+
+    if args.action == "generate":
+        written = seeding.generate(settings.corpus_dir, args.out)
+        where = args.out
+    else:
+        db = _db(settings)
+        regions = RegionIndex.load(settings.reference_dir, settings.home_city)
+        services = EnterpriseServices.build(settings, db, Workflow(db), regions)
+        written = seeding.load(db, services.ledgers, args.folder)
+        where = settings.database_url
+    print(f"{written.ledgers} ledgers ({written.instruments} instruments), {written.certificates} certificates, "
+          f"{written.standards} standards -> {where}")
     return 0
 
 
@@ -352,7 +380,7 @@ def cmd_loadtest(settings: Settings, args) -> int:
 
 COMMANDS = {"ingest": cmd_ingest, "index": cmd_index, "search": cmd_search, "recommend": cmd_recommend,
             "eval": cmd_eval, "bench": cmd_bench, "demo": cmd_demo, "lexicon": cmd_lexicon, "serve": cmd_serve,
-            "keys": cmd_keys, "loadtest": cmd_loadtest}
+            "keys": cmd_keys, "loadtest": cmd_loadtest, "seed": cmd_seed}
 
 if __name__ == "__main__":
     sys.exit(main())
