@@ -17,7 +17,7 @@ from engine.evaluation import xlsx_bombs
 from engine.evaluation.abuse_bench import rss_kib, stream_body
 from engine.keys import KeyStore
 from engine.storage.db import Database
-from tests.conftest import LiveServer
+from tests.helpers import LiveServer
 
 MIB = 1024 * 1024
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine.errors import IndexError_, InvalidInput, Unauthorized
+from engine.errors import IndexUnavailable, InvalidInput, Unauthorized
 from engine.evaluation import xlsx_bombs
 from engine.index.live import LiveIndex
 from engine.index.store import fingerprint, load_index
@@ -96,7 +96,7 @@ def index_copy(settings, searcher, tmp_path):
 @pytest.mark.parametrize("part", PARTS)
 def test_every_damaged_part_is_refused_by_name(index_copy, encoder, part, how):
     _damage(index_copy / "current" / part, how)
-    with pytest.raises(IndexError_) as err:
+    with pytest.raises(IndexUnavailable) as err:
         load_index(index_copy, encoder)
     assert str(index_copy) not in err.value.message, "no server path in the message"
     assert "索引" in err.value.message
@@ -111,7 +111,7 @@ def test_without_recorded_checksums_a_damaged_part_is_still_refused(index_copy, 
     data.pop("files")  # an index built before checksums were recorded: the parsers themselves must refuse it
     manifest.write_text(json.dumps(data), encoding="utf-8")
     _damage(index_copy / "current" / part, how)
-    with pytest.raises(IndexError_):
+    with pytest.raises(IndexUnavailable):
         load_index(index_copy, encoder)
 
 
@@ -129,7 +129,7 @@ def test_live_index_falls_back_to_previous_and_recovers(index_copy, settings, db
     nothing = LiveIndex(settings.model_copy(update={"index_dir": index_copy, "index_check_seconds": 0}), db,
                         lambda: encoder)
     nothing.load()
-    with pytest.raises(IndexError_):
+    with pytest.raises(IndexUnavailable):
         nothing.searcher()
     before = fingerprint(index_copy)
     vectors.write_bytes(good)  # restored: the fingerprint changes and the next call reloads in the background

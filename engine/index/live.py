@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 from engine.config import Settings
 from engine.encoders import Encoder
-from engine.errors import IndexError_, QiError
+from engine.errors import IndexUnavailable, QiError
 from engine.index.store import CURRENT, PREVIOUS, fingerprint
 from engine.search import Searcher
 from engine.storage.db import Database
@@ -63,7 +63,7 @@ class LiveIndex:
         self._maybe_reload()
         searcher = self._searcher
         if searcher is None:
-            raise IndexError_(self._problem or "索引尚未加载")
+            raise IndexUnavailable(self._problem or "索引尚未加载")
         return searcher
 
     def _maybe_reload(self) -> None:

@@ -25,14 +25,15 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.documents import TARGETS, Document
+from engine.documents import Document
 from engine.encoders import Encoder
-from engine.errors import IndexError_, IndexMismatch
+from engine.errors import IndexMismatch, IndexUnavailable
 from engine.index.bm25 import BM25Index
 from engine.index.docstore import DocStore
 from engine.index.embedding_cache import EmbeddingCache
 from engine.index.vectors import DocVectors
 from engine.text.tokenize import DomainTokenizer
+from engine.vocabulary import TARGETS
 
 FORMAT_VERSION = 4
 CURRENT, PREVIOUS = "current", "previous"
@@ -168,20 +169,20 @@ def fingerprint(index_dir: Path, name: str = CURRENT) -> tuple | None:
 def read_manifest(index_dir: Path, name: str = CURRENT) -> dict:
     path = index_dir / name / "manifest.json"
     if not path.exists():
-        raise IndexError_(f"索引 {name} 不存在：请先运行 `qi index` 构建索引")
+        raise IndexUnavailable(f"索引 {name} 不存在：请先运行 `qi index` 构建索引")
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise IndexError_(f"索引 {name} 的 manifest.json 已损坏（{type(exc).__name__}）："
+        raise IndexUnavailable(f"索引 {name} 的 manifest.json 已损坏（{type(exc).__name__}）："
                           "请用 `qi index` 重建") from None
     if not isinstance(manifest, dict):
-        raise IndexError_(f"索引 {name} 的 manifest.json 已损坏（不是 JSON 对象）：请用 `qi index` 重建")
+        raise IndexUnavailable(f"索引 {name} 的 manifest.json 已损坏（不是 JSON 对象）：请用 `qi index` 重建")
     return manifest
 
 
 def load_index(index_dir: Path, encoder: Encoder, bigrams: bool = True, name: str = CURRENT) -> IndexSet:
     """Load `index_dir/<name>` (`current` by default), refusing an index built for another encoder, dictionary or
-    format, and any part that is missing, truncated, empty or not what it should be: IndexError_ names the part
+    format, and any part that is missing, truncated, empty or not what it should be: IndexUnavailable names the part
     (relative to the index folder; answers never carry server paths)."""
     folder = index_dir / name
     manifest = read_manifest(index_dir, name)
@@ -212,10 +213,10 @@ def load_index(index_dir: Path, encoder: Encoder, bigrams: bool = True, name: st
             if not (len(docs) == vectors.n_docs == bm25.n_docs == manifest["counts"].get(target)):
                 raise IndexMismatch(f"索引 {name} 的 {target}：文档数、向量数与 BM25 条目数和 manifest 不一致，请重建")
             collections[target] = Collection(target, docs, bm25, vectors)
-    except IndexError_:
+    except IndexUnavailable:
         raise
     except Exception as exc:  # faiss, numpy, json and the file system each raise their own types for a bad part
-        raise IndexError_(f"索引 {name} 的 {part} 无法读取（{type(exc).__name__}）：文件已损坏、被截断或为空，"
+        raise IndexUnavailable(f"索引 {name} 的 {part} 无法读取（{type(exc).__name__}）：文件已损坏、被截断或为空，"
                           "请恢复该文件或用 `qi index` 重建") from None
     return IndexSet(folder, manifest, tokenizer, collections)
 
@@ -229,7 +230,7 @@ def _check_files(folder: Path, name: str, files: dict | None) -> None:
         try:
             size = path.stat().st_size
         except OSError:
-            raise IndexError_(f"索引 {name} 缺少文件 {rel}：请恢复该文件或用 `qi index` 重建") from None
+            raise IndexUnavailable(f"索引 {name} 缺少文件 {rel}：请恢复该文件或用 `qi index` 重建") from None
         if size != expected.get("bytes") or _sha256(path) != expected.get("sha256"):
-            raise IndexError_(f"索引 {name} 的 {rel} 与构建时的校验和不符（已损坏、被截断或被替换）："
+            raise IndexUnavailable(f"索引 {name} 的 {rel} 与构建时的校验和不符（已损坏、被截断或被替换）："
                               "请恢复该文件或用 `qi index` 重建")
