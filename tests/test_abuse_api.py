@@ -25,12 +25,13 @@ def assert_error(r, status: int, code: str) -> dict:
 
 
 @pytest.fixture()
-def make_client(settings, searcher):
-    """A fresh app (its own rate buckets) on the shared database and index, with some settings changed."""
+def make_client(api_settings, searcher):
+    """A fresh app (its own rate buckets) on the API's database (where `keys` made its keys) and the shared index,
+    with some settings changed."""
     made = []
 
     def make(peer: str = "203.0.113.7", **changes) -> TestClient:
-        app = create_app(settings.model_copy(update=changes), searcher)
+        app = create_app(api_settings.model_copy(update=changes), searcher)
         client = TestClient(app, client=(peer, 40000))
         made.append(client)
         return client
@@ -160,14 +161,14 @@ def test_caller_slots_refuse_beyond_the_cap():
         pass
 
 
-def test_an_oversized_body_is_413_and_an_upload_needs_staff_before_it_is_read(make_client, keys, settings):
+def test_an_oversized_body_is_413_and_an_upload_needs_staff_before_it_is_read(make_client, keys, api_settings):
     c = make_client(body_max_bytes=1000)
     big = {"text": "地磅" * 600}
     assert_error(c.post("/v1/recommend", json=big), 413, "payload_too_large")
-    before = sorted(settings.upload_dir.rglob("*")) if settings.upload_dir.exists() else []
+    before = sorted(api_settings.upload_dir.rglob("*")) if api_settings.upload_dir.exists() else []
     files = {"file": ("agencies.jsonl", b"{}\n" * 1000, "application/octet-stream")}
     assert_error(c.post("/v1/admin/upload", files=files), 403, "forbidden")
     assert_error(c.post("/v1/admin/upload", files=files, headers=h(keys["public"])), 403, "forbidden")
     assert_error(c.post("/v1/admin/upload", files=files, headers=h("qi_nope_nope")), 401, "unauthorized")
-    after = sorted(settings.upload_dir.rglob("*")) if settings.upload_dir.exists() else []
+    after = sorted(api_settings.upload_dir.rglob("*")) if api_settings.upload_dir.exists() else []
     assert after == before, "nothing of a refused upload is kept"

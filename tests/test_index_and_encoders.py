@@ -52,7 +52,7 @@ def test_index_with_another_dictionary_or_format_is_refused(index_copy, encoder)
 
 
 def test_missing_or_corrupt_index_is_reported(tmp_path, encoder):
-    with pytest.raises(IndexUnavailable, match="qi index"):
+    with pytest.raises(IndexUnavailable, match="重建索引"):
         load_index(tmp_path, encoder)
     (tmp_path / "current").mkdir()
     (tmp_path / "current" / "manifest.json").write_text("{oops")

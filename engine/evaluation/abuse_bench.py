@@ -90,14 +90,14 @@ def stream_body(url: str, path: str, headers: dict[str, str], total: int, second
 
 
 class Server:
-    """`qi serve` on a free loopback port for these settings."""
+    """`qi serve` (api.cli, run as a program, never imported) on a free loopback port for these settings."""
 
     def __init__(self, settings: Settings, workers: int = 1, env: dict[str, str] | None = None) -> None:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        args = [sys.executable, "-m", "engine.cli", "--db", settings.database_url, "--index-dir",
+        args = [sys.executable, "-m", "api.cli", "--db", settings.database_url, "--index-dir",
                 str(settings.index_dir), "serve", "--port", str(self.port), "--workers", str(workers)]
         self.proc = subprocess.Popen(args, cwd=ROOT, env={**os.environ, **(env or {})},
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -169,14 +169,14 @@ def fingerprint(index_dir: Path, name: str = CURRENT) -> tuple | None:
 def read_manifest(index_dir: Path, name: str = CURRENT) -> dict:
     path = index_dir / name / "manifest.json"
     if not path.exists():
-        raise IndexUnavailable(f"索引 {name} 不存在：请先运行 `qi index` 构建索引")
+        raise IndexUnavailable(f"索引 {name} 不存在：请工作人员重建索引")
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise IndexUnavailable(f"索引 {name} 的 manifest.json 已损坏（{type(exc).__name__}）："
-                          "请用 `qi index` 重建") from None
+                          "请工作人员重建索引") from None
     if not isinstance(manifest, dict):
-        raise IndexUnavailable(f"索引 {name} 的 manifest.json 已损坏（不是 JSON 对象）：请用 `qi index` 重建")
+        raise IndexUnavailable(f"索引 {name} 的 manifest.json 已损坏（不是 JSON 对象）：请工作人员重建索引")
     return manifest
 
 
@@ -189,12 +189,12 @@ def load_index(index_dir: Path, encoder: Encoder, bigrams: bool = True, name: st
     if manifest.get("format_version") != FORMAT_VERSION:
         raise IndexMismatch(
             f"索引 {name} 的格式为 {manifest.get('format_version')}，本程序读取格式 {FORMAT_VERSION}："
-            "请用 `qi index` 重建"
+            "请工作人员重建索引"
         )
     if manifest.get("encoder") != encoder.name or manifest.get("dim") != encoder.dim:
         raise IndexMismatch(
             f"索引 {name} 由编码器 {manifest.get('encoder')}（维度 {manifest.get('dim')}）构建，而当前运行的是 "
-            f"{encoder.name}（维度 {encoder.dim}）：请用 `qi index` 重建或设置 QI_ENCODER"
+            f"{encoder.name}（维度 {encoder.dim}）：请工作人员重建索引或设置 QI_ENCODER"
         )
     _check_files(folder, name, manifest.get("files"))
     part = "dictionary.txt"
@@ -202,7 +202,7 @@ def load_index(index_dir: Path, encoder: Encoder, bigrams: bool = True, name: st
         words = (folder / part).read_text(encoding="utf-8").split()
         tokenizer = DomainTokenizer(words, bigrams=bigrams)
         if tokenizer.dictionary_hash != manifest.get("dictionary_hash"):
-            raise IndexMismatch(f"索引 {name} 的词典与 manifest 记录的哈希不符：索引已损坏或混杂，请用 `qi index` 重建")
+            raise IndexMismatch(f"索引 {name} 的词典与 manifest 记录的哈希不符：索引已损坏或混杂，请工作人员重建索引")
         collections = {}
         for target in TARGETS:
             sub = folder / target
@@ -217,7 +217,7 @@ def load_index(index_dir: Path, encoder: Encoder, bigrams: bool = True, name: st
         raise
     except Exception as exc:  # faiss, numpy, json and the file system each raise their own types for a bad part
         raise IndexUnavailable(f"索引 {name} 的 {part} 无法读取（{type(exc).__name__}）：文件已损坏、被截断或为空，"
-                          "请恢复该文件或用 `qi index` 重建") from None
+                          "请恢复该文件或由工作人员重建索引") from None
     return IndexSet(folder, manifest, tokenizer, collections)
 
 
@@ -230,7 +230,7 @@ def _check_files(folder: Path, name: str, files: dict | None) -> None:
         try:
             size = path.stat().st_size
         except OSError:
-            raise IndexUnavailable(f"索引 {name} 缺少文件 {rel}：请恢复该文件或用 `qi index` 重建") from None
+            raise IndexUnavailable(f"索引 {name} 缺少文件 {rel}：请恢复该文件或由工作人员重建索引") from None
         if size != expected.get("bytes") or _sha256(path) != expected.get("sha256"):
             raise IndexUnavailable(f"索引 {name} 的 {rel} 与构建时的校验和不符（已损坏、被截断或被替换）："
-                              "请恢复该文件或用 `qi index` 重建")
+                              "请恢复该文件或由工作人员重建索引")
