@@ -16,11 +16,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from engine.config import Settings
-from engine.demand import Demand, analyze
+from engine.demand import Demand, analyze, describe
+from engine.demand.cues import EQUIVALENT_SERVICES
 from engine.documents import KIND_LABELS, TARGETS
 from engine.encoders import Encoder, load_encoder
 from engine.errors import InvalidInput
 from engine.index.store import Collection, IndexSet, load_index
+from engine.knowledge import KnowledgeBase
 from engine.ranking import rules
 from engine.ranking.filters import Filters, facet_counts
 from engine.ranking.fusion import aggregate, convex_fusion, top_k
@@ -59,6 +61,7 @@ class Searcher:
         self.regions = RegionIndex.load(settings.reference_dir, settings.home_city)
         self.lexicon = load_lexicon(settings.lexicon_dir)
         self.mandatory_terms = load_mandatory_terms(settings.lexicon_dir)
+        self.knowledge = KnowledgeBase.load(settings.knowledge_dir)
         self.reload()
 
     def reload(self) -> None:
@@ -73,6 +76,7 @@ class Searcher:
             self.experts = {e.id: e for e in s.scalars(select(m.Expert))}
             self.equipment = {e.id: e for e in s.scalars(select(m.Equipment))}
             self.catalogue = StandardCatalogue(list(s.scalars(select(m.Standard))))
+            self.code_titles = {code: std.title for code, std in self.catalogue.by_code.items()}
             for obj in [*self.experts.values(), *self.equipment.values()]:
                 s.expunge(obj)
         self.suggester = Suggester.build(self.agencies, self.catalogue, self.lexicon)
@@ -84,7 +88,8 @@ class Searcher:
         """Check the request, read the demand and encode it once for every target ranked."""
         if not 1 <= limit <= 100:
             raise InvalidInput("limit must be between 1 and 100")
-        demand = analyze(text, self.regions, self.lexicon, region, self.mandatory_terms)
+        demand = analyze(text, self.regions, self.lexicon, region, self.mandatory_terms, self.knowledge,
+                         self.code_titles)
         qvec = self.encoder.encode_queries([demand.search_text])[0]
         return demand, qvec, as_of or self.settings.today()
 
@@ -184,7 +189,7 @@ class Searcher:
             if filters and not (filters.accepts_capability(cap) and filters.accepts_agency(agency, as_of)):
                 continue
             reasons = rules.capability_reasons(agency, cap, demand, self.regions, as_of)
-            if demand.services and cap.service not in demand.services:
+            if demand.services and not service_fits(cap.service, cap.category, demand.services):
                 reasons.append(Reason("service_mismatch", f"提供的是{cap.service}，需求更接近"
                                       f"{'/'.join(sorted(demand.services))}", SERVICE_MISMATCH))
             factor = rules.effect(reasons)
@@ -321,16 +326,11 @@ class Searcher:
         return hits, []
 
 
-def describe(demand: Demand) -> dict:
-    """The demand as the engine read it, for explanations and the staff console."""
-    return {
-        "normalized": demand.normalized,
-        "region": demand.region.name if demand.region else None,
-        "region_source": demand.region_source,
-        "codes": [c.text for c in demand.codes],
-        "lexicon": [{"term": t, "formal": list(f)} for t, f in demand.lexicon_hits],
-        "services": sorted(demand.services),
-    }
+def service_fits(offered: str, category: str, wanted: frozenset[str]) -> bool:
+    """The service offered is one asked for; for products 检验 and 检测 are one job to a domain person."""
+    if offered in wanted:
+        return True
+    return category == "检验检测" and any(offered in group and wanted & group for group in EQUIVALENT_SERVICES)
 
 
 def _agency_view(a: m.Agency) -> AgencyView:
