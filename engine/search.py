@@ -25,7 +25,9 @@ from engine.index.store import Collection, IndexSet, load_index
 from engine.knowledge import KnowledgeBase
 from engine.ranking import rules
 from engine.ranking.filters import Filters, facet_counts
-from engine.ranking.fusion import aggregate, convex_fusion, top_k
+from engine.ranking.fusion import aggregate, convex_fusion, to_percent, top_k
+from engine.ranking.history import History, load_past
+from engine.ranking.names import NameIndex
 from engine.ranking.results import Hit, MatchedCapability, Reason, Recommendation, SearchResult
 from engine.ranking.standards import StandardCatalogue
 from engine.ranking.views import AgencyView, CapabilityView, QualificationView
@@ -34,6 +36,7 @@ from engine.storage import models as m
 from engine.storage.db import Database
 from engine.suggest import Suggester
 from engine.text.lexicon import Lexicon
+from engine.text.normalize import fold
 from engine.text.tokenize import load_word_list
 
 DENSE_WEIGHT = {"agency": 0.35, "expert": 0.35, "equipment": 0.3, "standard": 0.35}
@@ -42,6 +45,11 @@ SERVICE_MISMATCH = 0.8
 CANDIDATES = 300
 POOL = 100  # hits ranked for a filtered, paged search; facets count them
 EXCLUDED_SHOWN = 0.6  # list an excluded agency when its match was at least this close to the best
+# Raw scores that count as a full 100 when shown to people: an agency's aggregate (best capability plus 0.2 of the
+# second, lifted by local and station rules and by history) and a single document's fused score.
+FULL_SCORE = {"agency": 1.25, "expert": 1.0, "equipment": 1.0, "standard": 1.0}
+# Signals `qi eval --without` can switch off for the ablation table (README "Understanding demands").
+SIGNALS = ("knowledge", "history", "names")
 
 
 def load_lexicon(lexicon_dir: Path) -> Lexicon:
@@ -62,6 +70,7 @@ class Searcher:
         self.lexicon = load_lexicon(settings.lexicon_dir)
         self.mandatory_terms = load_mandatory_terms(settings.lexicon_dir)
         self.knowledge = KnowledgeBase.load(settings.knowledge_dir)
+        self.disabled: set[str] = set()  # signals switched off (ablation)
         self.reload()
 
     def reload(self) -> None:
@@ -79,6 +88,13 @@ class Searcher:
             self.code_titles = {code: std.title for code, std in self.catalogue.by_code.items()}
             for obj in [*self.experts.values(), *self.equipment.values()]:
                 s.expunge(obj)
+            past = load_past(s)
+        self.history = History(past, self.index.tokenizer.tokenize)
+        generic = " ".join(f"{c.object} {c.scope or ''}" for a in self.agencies.values() for c in a.capabilities)
+        self.names = NameIndex(((a.id, a.name) for a in self.agencies.values()), fold(generic))
+        self._agency_rows: dict[str, int] = {}
+        for row, doc in enumerate(self.index.collections["agency"].docs):
+            self._agency_rows.setdefault(doc.key, row)
         self.suggester = Suggester.build(self.agencies, self.catalogue, self.lexicon)
 
     # ---- the shared retrieval core -------------------------------------------------------------
@@ -88,8 +104,8 @@ class Searcher:
         """Check the request, read the demand and encode it once for every target ranked."""
         if not 1 <= limit <= 100:
             raise InvalidInput("limit must be between 1 and 100")
-        demand = analyze(text, self.regions, self.lexicon, region, self.mandatory_terms, self.knowledge,
-                         self.code_titles)
+        knowledge = None if "knowledge" in self.disabled else self.knowledge
+        demand = analyze(text, self.regions, self.lexicon, region, self.mandatory_terms, knowledge, self.code_titles)
         qvec = self.encoder.encode_queries([demand.search_text])[0]
         return demand, qvec, as_of or self.settings.today()
 
@@ -202,11 +218,32 @@ class Searcher:
                         blocked[agency.id] = [r for r in reasons if r.effect == rules.EXCLUDE]
                 continue
             per_agency[agency.id].append((base * factor, row, reasons))
-        ranked = sorted(
-            ((aggregate([s for s, _, _ in caps]), aid) for aid, caps in per_agency.items()), key=lambda t: (-t[0], t[1])
-        )
+        history = {} if "history" in self.disabled else self.history.by_agency(
+            self.index.tokenizer.tokenize(demand.search_text), as_of)
+        extra: dict[str, list[Reason]] = defaultdict(list)
+        scored = {}
+        for aid, caps in per_agency.items():
+            score = aggregate([s for s, _, _ in caps])
+            past = history.get(aid)
+            if past is not None and past.factor > 1.0:  # only agencies the rules admitted are in per_agency
+                score *= past.factor
+                extra[aid].append(Reason("history", past.text, round(past.factor, 3)))
+            scored[aid] = score
+        named = [] if "names" in self.disabled else self.names.find(demand.normalized)
+        top_score = max(scored.values(), default=1.0)
+        for n, aid in enumerate(named):
+            if aid in barred or aid in blocked or self.agencies[aid].status != "正常":
+                blocked.setdefault(aid, self._why_excluded(aid, as_of))
+                continue
+            if aid not in per_agency and aid in self._agency_rows:
+                per_agency[aid].append((0.0, self._agency_rows[aid], []))
+            scored[aid] = top_score + 1.0 - 0.01 * n
+            extra[aid].insert(0, Reason("name_match", "按机构名称查找"))
+        ranked = sorted(((score, aid) for aid, score in scored.items() if aid in per_agency),
+                        key=lambda t: (-t[0], t[1]))
         words = self.query_words(demand)
-        hits = [self._agency_hit(aid, score, per_agency[aid], demand, words, as_of) for score, aid in ranked[:limit]]
+        hits = [self._agency_hit(aid, score, per_agency[aid], demand, words, as_of, extra.get(aid, []))
+                for score, aid in ranked[:limit]]
         excluded = [
             Hit("agency", aid, self.agencies[aid].name, 0.0, reasons=tuple(rs),
                 details=self._agency_details(aid, as_of))
@@ -214,9 +251,21 @@ class Searcher:
         ][:limit]
         return hits, excluded
 
+    def _why_excluded(self, aid: str, as_of: date) -> list[Reason]:
+        """Why an agency searched for by name is not recommended: suspended, or every qualification expired."""
+        agency = self.agencies[aid]
+        if agency.status != "正常":
+            return [Reason("suspended", f"机构状态为“{agency.status}”，不予推荐", rules.EXCLUDE)]
+        expired = [q for q in agency.qualifications if q.valid_until and q.valid_until < as_of]
+        if expired:
+            q = expired[0]
+            return [Reason("qualification_expired", f"{q.type}资质已于{q.valid_until}过期，不能承担相关服务",
+                           rules.EXCLUDE)]
+        return [Reason("not_entitled", "该机构不具备承担此项需求的有效资质", rules.EXCLUDE)]
+
     def _agency_hit(
         self, aid: str, score: float, caps: list[tuple[float, int, list[Reason]]], demand: Demand, words: list[str],
-        as_of: date,
+        as_of: date, extra: list[Reason] = (),
     ) -> Hit:
         agency = self.agencies[aid]
         coll = self.index.collections["agency"]
@@ -225,12 +274,13 @@ class Searcher:
         terms: list[str] = []
         for cap_score, row, _ in caps:
             c = agency.capabilities[coll.docs[row].meta["position"]]
-            matched.append(MatchedCapability(**asdict(c), score=round(cap_score, 4)))
+            matched.append(MatchedCapability(**asdict(c), score=to_percent(cap_score, FULL_SCORE["expert"])))
             terms += self.matched_terms(words, coll.docs[row].text)
-        reasons = list(dict.fromkeys(caps[0][2]))
+        reasons = list(dict.fromkeys([*extra, *caps[0][2]]))
         if demand.lexicon_hits:
             reasons.insert(0, Reason("lexicon", "；".join(f"“{t}”即{'、'.join(f)}" for t, f in demand.lexicon_hits)))
-        return Hit("agency", aid, agency.name, round(score, 4), tuple(dict.fromkeys(terms)), tuple(matched),
+        shown = 100.0 if any(r.code == "name_match" for r in extra) else to_percent(score, FULL_SCORE["agency"])
+        return Hit("agency", aid, agency.name, shown, tuple(dict.fromkeys(terms)), tuple(matched),
                    tuple(reasons), self._agency_details(aid, as_of))
 
     def _agency_details(self, aid: str, as_of: date) -> dict:
@@ -265,7 +315,8 @@ class Searcher:
         ranked.sort(key=lambda t: (-t[0], t[1].key))
         words = self.query_words(demand)
         hits = [
-            Hit(target, doc.key, title, round(score, 4), self.matched_terms(words, doc.text), (), tuple(reasons),
+            Hit(target, doc.key, title, to_percent(score, FULL_SCORE[target]), self.matched_terms(words, doc.text), (),
+                tuple(reasons),
                 details_of(doc.key))
             for score, doc, title, reasons in ranked[:limit]
         ]
@@ -320,7 +371,7 @@ class Searcher:
         hits = []
         for code, score, reasons in ranked[:limit]:
             std = self.catalogue.by_code[code]
-            hits.append(Hit("standard", code, std.title, round(score, 4),
+            hits.append(Hit("standard", code, f"{std.code} {std.title}", to_percent(score, FULL_SCORE["standard"]),
                             self.matched_terms(words, f"{std.code} {std.title} {std.scope or ''}"), (),
                             tuple(reasons), self.catalogue.details(code)))
         return hits, []
