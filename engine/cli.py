@@ -185,6 +185,11 @@ def _print_recommendation(rec) -> None:
     d = rec.demand
     print(f"需求: {rec.query}\n  地区: {d['region'] or '未说明'}  服务类型: {'/'.join(d['services']) or '未说明'}"
           f"  词典: {', '.join(x['term'] + '→' + '/'.join(x['formal']) for x in d['lexicon']) or '-'}")
+    if d.get("understood"):
+        print(f"  {d['understood']}")
+    if rec.no_match:
+        print(f"  {rec.message}")
+        return
     if rec.station_serves:
         print("  >> 指导类事项：服务站可直接受理")
     print("推荐机构:")

@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 from engine.config import Settings
 from engine.demand import Demand, analyze, describe
 from engine.demand.cues import EQUIVALENT_SERVICES
+from engine.demand.scope import Fit, assess
 from engine.documents import KIND_LABELS, TARGETS
 from engine.encoders import Encoder, load_encoder
 from engine.errors import InvalidInput
@@ -44,6 +45,7 @@ EXPANSION_WEIGHT = 0.6
 SERVICE_MISMATCH = 0.8
 CANDIDATES = 300
 POOL = 100  # hits ranked for a filtered, paged search; facets count them
+RELEVANT = 0.3  # a listed hit scores at least this share of the best one: a search lists what is relevant
 EXCLUDED_SHOWN = 0.6  # list an excluded agency when its match was at least this close to the best
 # Raw scores that count as a full 100 when shown to people: an agency's aggregate (best capability plus 0.2 of the
 # second, lifted by local and station rules and by history) and a single document's fused score.
@@ -156,6 +158,10 @@ class Searcher:
         else:
             pool, excluded = ranker(demand, qvec, POOL, as_of)
             pool = [h for h in pool if filters.accepts_hit(h)]
+        if self.fit(demand).no_match:
+            pool = []
+        elif pool:
+            pool = [h for h in pool if h.score >= RELEVANT * pool[0].score]
         return SearchResult(target, text, tuple(pool[offset:offset + limit]), tuple(excluded), describe(demand),
                             total=len(pool), offset=offset, facets=facet_counts(target, pool))
 
@@ -173,9 +179,18 @@ class Searcher:
         experts, _ = self._experts(demand, qvec, 3, as_of)
         equipment, _ = self._equipment(demand, qvec, 3, as_of)
         standards, _ = self._standards(demand, qvec, 3, as_of)
+        fit = self.fit(demand)
+        if fit.no_match:  # nothing of the station's world in it: no confident list, a pointer to the station
+            agencies, excluded, experts, equipment, standards = [], [], [], [], []
         station = bool(agencies) and any(r.code == "station_serves" for r in agencies[0].reasons)
         return Recommendation(text, describe(demand), tuple(agencies), tuple(experts), tuple(equipment),
-                              tuple(standards), tuple(excluded), station)
+                              tuple(standards), tuple(excluded), station, fit.no_match, fit.message)
+
+    def fit(self, demand: Demand) -> Fit:
+        """Whether the demand is about anything the station serves (engine/demand/scope.py)."""
+        words = [t for t in self.index.tokenizer.tokenize(demand.normalized) if not t.startswith("~")]
+        vocabularies = [c.bm25.vocab for c in self.index.collections.values()]
+        return assess(demand, words, vocabularies, bool(self.names.find(demand.normalized)))
 
     # ---- agencies ------------------------------------------------------------------------------
     def _agencies(
@@ -247,7 +262,7 @@ class Searcher:
         excluded = [
             Hit("agency", aid, self.agencies[aid].name, 0.0, reasons=tuple(rs),
                 details=self._agency_details(aid, as_of))
-            for aid, rs in blocked.items() if aid not in per_agency
+            for aid, rs in sorted(blocked.items(), key=lambda kv: kv[0] not in named) if aid not in per_agency
         ][:limit]
         return hits, excluded
 
