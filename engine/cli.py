@@ -56,6 +56,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.add_argument("--details", type=Path, help="write per-query rankings and scores to this JSON lines file")
     s.add_argument("--by", choices=["category"], help="also report per §6.2 category and target")
+    s.add_argument("--without", default="", metavar="SIGNALS",
+                   help="switch signals off for an ablation: comma-separated knowledge, history, names")
     s.add_argument("--failures", type=int, default=0, metavar="N",
                    help="print the N worst queries with what the engine understood and what it ranked")
 
@@ -212,7 +214,9 @@ def cmd_eval(settings: Settings, args) -> int:
                                settings.cache_dir, args.fusion, args.dense_weight,
                                not args.no_bigrams)
     else:
-        report, rows = evaluate_searcher(_searcher(settings), read_queries(args.queries))
+        searcher = _searcher(settings)
+        searcher.disabled = {w.strip() for w in args.without.split(",") if w.strip()}
+        report, rows = evaluate_searcher(searcher, read_queries(args.queries))
         if args.by or args.failures:
             from engine.evaluation.breakdown import print_breakdown
 

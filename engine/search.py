@@ -42,6 +42,7 @@ from engine.text.tokenize import load_word_list
 
 DENSE_WEIGHT = {"agency": 0.35, "expert": 0.35, "equipment": 0.3, "standard": 0.35}
 EXPANSION_WEIGHT = 0.6
+KB_WEIGHT = 0.5  # BM25 weight of the knowledge base's formal terms (words only, no bigrams)
 SERVICE_MISMATCH = 0.8
 CANDIDATES = 300
 POOL = 100  # hits ranked for a filtered, paged search; facets count them
@@ -106,10 +107,14 @@ class Searcher:
         """Check the request, read the demand and encode it once for every target ranked."""
         if not 1 <= limit <= 100:
             raise InvalidInput("limit must be between 1 and 100")
-        knowledge = None if "knowledge" in self.disabled else self.knowledge
-        demand = analyze(text, self.regions, self.lexicon, region, self.mandatory_terms, knowledge, self.code_titles)
+        demand = self.read(text, region)
         qvec = self.encoder.encode_queries([demand.search_text])[0]
         return demand, qvec, as_of or self.settings.today()
+
+    def read(self, text: str, region: str | None = None) -> Demand:
+        """The demand as the engine reads it (no encoding, no ranking)."""
+        knowledge = None if "knowledge" in self.disabled else self.knowledge
+        return analyze(text, self.regions, self.lexicon, region, self.mandatory_terms, knowledge, self.code_titles)
 
     def retrieve(self, collection: Collection, demand: Demand, qvec: np.ndarray) -> np.ndarray:
         """Fused lexical + dense score of every document in a collection."""
@@ -118,6 +123,11 @@ class Searcher:
         seen = set(tokens)
         extra = [t for t in tok.tokenize(demand.expansion) if t not in seen] if demand.expansion else []
         weights = {t: EXPANSION_WEIGHT for t in extra}
+        if demand.kb_expansion:
+            seen |= set(extra)
+            kb = [t for t in tok.tokenize(demand.kb_expansion) if t not in seen and not t.startswith("~")]
+            weights |= {t: KB_WEIGHT for t in kb}
+            extra += kb
         lexical = collection.bm25.score(tokens + extra, weights)
         dense = collection.dense.all_scores(qvec)
         return convex_fusion(lexical, dense, DENSE_WEIGHT[collection.target])

@@ -28,6 +28,7 @@ from engine.text.lexicon import Lexicon
 from engine.text.normalize import fold, normalize
 
 MAX_TEXT = 2000
+MAX_KB_TERMS = 12  # formal terms the knowledge base may add to one query
 _EMPTY_KB = KnowledgeBase()
 # Kinds that name the object of the demand (a context says who asked; a service or problem says what help).
 OBJECT_KINDS = frozenset({"instrument", "measurand", "special_equipment", "lab_equipment", "product", "mark",
@@ -50,7 +51,7 @@ class Demand:
     region: Region | None
     region_source: str | None  # "context" | "text" | None
     codes: tuple[StandardCode, ...]
-    expansion: str  # formal terms the lexicon and the knowledge base add
+    expansion: str  # formal terms the lexicon adds
     lexicon_hits: tuple[tuple[str, tuple[str, ...]], ...]
     services: frozenset[str]
     legal_cue: bool
@@ -66,6 +67,7 @@ class Demand:
     wants_self_measure: bool = False  # 想自己测X: an instrument, not an agency
     parts: tuple[DemandPart, ...] = ()
     kb_services: frozenset[str] = frozenset()  # services the knowledge base's concepts imply
+    kb_expansion: str = ""  # formal terms the knowledge base adds (lexical retrieval only, bounded)
 
     @property
     def search_text(self) -> str:
@@ -168,9 +170,12 @@ def analyze(
                 if parsed and parsed not in codes:
                     codes.append(parsed)
     concepts = [c for _, c in named]
-    kb_terms = [t for c in concepts for t in c.terms if fold(t) not in folded]
-    expansion = " ".join(dict.fromkeys([*lex_expansion.split(), *kb_terms]))
-    services = _services(folded, expansion)
+    # Object concepts first, the longest named first: their formal words are what the query lacks.
+    ranked = sorted(named, key=lambda nc: (nc[1].kind not in OBJECT_KINDS, -len(nc[0])))
+    kb_terms = [t for _, c in ranked if c.kind != "ccs" for t in c.terms if fold(t) not in folded]
+    kb_expansion = " ".join(list(dict.fromkeys(kb_terms))[:MAX_KB_TERMS])
+    expansion = lex_expansion
+    services = _services(folded, f"{expansion} {kb_expansion}")
     kb_services = frozenset(s for c in concepts if c.kind in OBJECT_KINDS | {"problem", "service"}
                             for s in c.services)
     category, votes = _category(concepts, services)
@@ -204,4 +209,5 @@ def analyze(
         wants_self_measure=any(c in folded for c in SELF_MEASURE_CUES),
         parts=_parts(normalized, kb),
         kb_services=kb_services,
+        kb_expansion=kb_expansion,
     )
