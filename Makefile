@@ -4,9 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 QI := $(BIN)/qi
 
-.PHONY: setup browser postgres demo serve test ingest index lint bench loadtest clean
+.PHONY: setup browser postgres demo serve test ingest index lint bench loadtest clean vendor fonts
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed vendor fonts
 
 # torch is installed first and pinned: 2.13.0 is the CPU build on this machine's disk; a bare `torch`
 # (pulled by sentence-transformers) would download a multi-GB CUDA build.
@@ -29,6 +29,24 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 browser:
 	@command -v chromium >/dev/null && fc-list :lang=zh 2>/dev/null | grep -q . || \
 	  ( $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk >/dev/null )
+
+# Apache ECharts for the statistics dashboard, from the npm registry into a git-ignored folder the app serves
+# itself (no CDN). Debian's nodejs/npm are installed when npm is missing.
+ECHARTS_VERSION := 5.6.0
+VENDOR := api/static/vendor
+vendor: $(VENDOR)/echarts.min.js
+$(VENDOR)/echarts.min.js:
+	@command -v npm >/dev/null || ( $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nodejs npm >/dev/null )
+	mkdir -p $(VENDOR)
+	cd $(VENDOR) && npm pack echarts@$(ECHARTS_VERSION) --silent >/dev/null && \
+	  tar -xzf echarts-$(ECHARTS_VERSION).tgz package/dist/echarts.min.js package/LICENSE && \
+	  mv package/LICENSE ECHARTS-LICENSE && mv package/dist/echarts.min.js echarts.min.js.tmp && \
+	  rm -rf package echarts-$(ECHARTS_VERSION).tgz && mv echarts.min.js.tmp echarts.min.js
+
+# The CJK font the 服务单 PDF embeds (QI_CJK_FONT points elsewhere if you have another).
+CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+fonts:
+	@[ -f $(CJK_FONT) ] || ( $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq fonts-noto-cjk >/dev/null )
 
 # A local PostgreSQL for the shared-state tests (Debian's package; the cluster, a role and a database).
 PG_URL := postgresql+psycopg://qi:qi@127.0.0.1:5432/qi_test

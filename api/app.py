@@ -17,11 +17,13 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.routes import admin, demands, lookups, search
+from api.routes import admin, demands, exports, lookups, search, stats
 from api.security import WidgetCors
 from api.state import AppState
 from engine.config import Settings
 from engine.errors import IngestRejected, QiError, RateLimited
+from engine.messages import for_people, validation_message
+from engine.messages import text as msg
 from engine.search import Searcher
 
 log = logging.getLogger("qi.api")
@@ -39,40 +41,35 @@ def error_response(status: int, code: str, message: str, details: list[str] | No
     return JSONResponse({"error": body}, status_code=status, headers=headers)
 
 
-def _validation_message(exc: RequestValidationError) -> tuple[str, list[str]]:
-    details = []
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "request"
-        details.append(f"{loc}: {err.get('msg', 'invalid')}")
-    return (details[0] if len(details) == 1 else f"{len(details)} problems: " + "; ".join(details[:3])), details
-
-
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(QiError)
     async def qi_error(request: Request, exc: QiError) -> JSONResponse:
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
         details = exc.rejected if isinstance(exc, IngestRejected) else None
-        return error_response(exc.status, exc.code, exc.message, details, headers)
+        message = for_people(exc.code, exc.message)
+        if message != exc.message:
+            log.warning("%s on %s %s: %s", exc.code, request.method, request.url.path, exc.message)
+        details = [for_people(exc.code, d) for d in details] if details else None
+        return error_response(exc.status, exc.code, message, details, headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        message, details = _validation_message(exc)
+        message, details = validation_message(exc.errors())
         return error_response(422, "invalid_input", message, details)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if exc.status_code == 400:  # FastAPI's "error parsing the body" (not UTF-8, not decodable)
-            return error_response(422, "invalid_input", "the request body could not be read as JSON (UTF-8)")
+            return error_response(422, "invalid_input", msg("http.body_unreadable"))
         code = HTTP_CODES.get(exc.status_code, "http_error")
-        message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
-        if exc.status_code == 404 and message == "Not Found":
-            message = f"no such endpoint: {request.method} {request.url.path}"
+        key = "http.error" if code == "http_error" else f"http.{code}"
+        message = msg(key, method=request.method, path=request.url.path[:200], status=exc.status_code)
         return error_response(exc.status_code, code, message, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
     async def crash(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return error_response(500, "internal_error", "internal error; it has been logged")
+        return error_response(500, "internal_error", msg("http.internal"))
 
 
 def create_app(settings: Settings | None = None, searcher: Searcher | None = None) -> FastAPI:
@@ -99,7 +96,7 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
     app.state.qi = state
     install_error_handlers(app)
     app.add_middleware(WidgetCors, keys_of=lambda: state.keys)
-    for router in (search.router, lookups.router, demands.router, admin.router):
+    for router in (search.router, lookups.router, demands.router, exports.router, admin.router, stats.router):
         app.include_router(router)
     _docs(app)
     _pages(app)
@@ -133,6 +130,7 @@ def _pages(app: FastAPI) -> None:
 
     app.add_api_route("/", page("index.html"), include_in_schema=False)
     app.add_api_route("/console", page("console.html"), include_in_schema=False)
+    app.add_api_route("/console/print/{number}", page("print.html"), include_in_schema=False)
     app.add_api_route("/widget/qi-recommend.js", page("widget/qi-recommend.js"), include_in_schema=False)
     app.add_api_route("/console/", lambda: RedirectResponse("/console"), include_in_schema=False)
     app.add_api_route("/favicon.ico", lambda: Response(status_code=204), include_in_schema=False)

@@ -35,6 +35,7 @@ def shaped(principal: Principal, data: Any) -> Any:
     return data if principal.can("personal") else scrub(data)
 
 
-def audit_out(a: m.AuditEntry) -> dict:
-    return {"at": as_utc(a.at), "key_id": a.key_id, "role": a.role, "action": a.action, "object": a.object,
-            "client": a.client}
+def audit_out(a: m.AuditEntry, names: dict[str, str] | None = None) -> dict:
+    """An audit entry; `names` (key id → the staff member's name) says who, where the key names a person."""
+    return {"at": as_utc(a.at), "key_id": a.key_id, "person": (names or {}).get(a.key_id or ""), "role": a.role,
+            "action": a.action, "object": a.object, "client": a.client}

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
 
 from engine.demand import MAX_TEXT
+from engine.messages import text as msg
 from engine.workflow import CHANNELS, FOLLOW_UP_STATUSES
 
 Text = Field(min_length=1, max_length=MAX_TEXT,
@@ -24,7 +25,7 @@ def _iso_text(value: object) -> object:
     if isinstance(value, date):
         return value
     if not isinstance(value, str) or not ISO_DATE_START.match(value):
-        raise ValueError("expected an ISO 8601 string, e.g. 2026-12-01 or 2026-12-01T09:00:00+08:00")
+        raise ValueError(msg("time.not_iso"))
     return value
 
 
@@ -260,6 +261,8 @@ class DispatchIn(Strict):
     scheduled_at: IsoDateTime | None = Field(None, description="appointment or service time")
     period_days: StrictInt | None = Field(None, ge=1, le=365, description="promised service period in days")
     note: str | None = Field(None, max_length=MAX_TEXT)
+    reason: str | None = Field(None, max_length=MAX_TEXT, description="改派原因: required to re-dispatch a demand "
+                               "that is already dispatched")
 
 
 class EventIn(Strict):
@@ -270,6 +273,7 @@ class EventIn(Strict):
 class FeedbackIn(Strict):
     satisfaction: StrictInt = Field(ge=1, le=5)
     comment: str | None = Field(None, max_length=MAX_TEXT)
+    status: Literal["已完成"] | None = Field(None, description="已完成: the feedback closes a dispatched demand")
 
 
 class EventOut(BaseModel):
@@ -283,15 +287,18 @@ class DemandOut(BaseModel):
     number: str
     channel: str
     enterprise_id: str | None
+    enterprise_name: str | None = None
     text: str
     region: str | None
     contact_person: str | None
     contact_phone: str | None
     status: str
     dispatched_to: str | None
+    agency_name: str | None = None
     satisfaction: int | None
-    created_at: datetime
+    created_at: datetime = Field(description="in the station's time zone")
     updated_at: datetime
+    steps: list[str] = Field(default_factory=list, description="the steps the state table allows next")
     events: list[EventOut] | None = None
 
 
@@ -303,6 +310,8 @@ class DemandAck(BaseModel):
 
 class DemandList(BaseModel):
     total: int
+    offset: int = 0
+    limit: int = 20
     items: list[DemandOut]
 
 
@@ -337,7 +346,56 @@ class HealthOut(BaseModel):
 class AuditOut(BaseModel):
     at: datetime
     key_id: str | None
+    person: str | None = Field(None, description="the staff member the key belongs to")
     role: str
     action: str
     object: str
     client: str | None
+
+
+# ---- §8 evaluation -----------------------------------------------------------------------------------------
+class PeriodOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    from_: date | None = Field(None, alias="from")
+    to: date | None = None
+
+
+class DemandCounts(BaseModel):
+    received: int
+    matched: int
+    dispatched: int
+    completed: int
+    cancelled: int
+
+
+class SatisfactionOut(BaseModel):
+    mean: float | None
+    count: int
+    distribution: dict[Literal["1", "2", "3", "4", "5"], int]
+
+
+class Percentiles(BaseModel):
+    p50: float | None
+    p90: float | None
+    count: int
+
+
+class StatsOut(BaseModel):
+    """The §8 indicators; every `by_*` row carries received, completed, cancelled and satisfaction figures."""
+
+    model_config = ConfigDict(populate_by_name=True)
+    period: PeriodOut
+    filters: dict[str, str | None]
+    demands: DemandCounts
+    sources: dict[Literal["archive", "live"], int]
+    enterprises_served: dict[Literal["distinct", "new"], int]
+    satisfaction: SatisfactionOut
+    response_hours: Percentiles = Field(description="received → dispatched, in hours")
+    stages_hours: dict[Literal["to_match", "to_dispatch", "to_complete"], Percentiles]
+    services: dict[Literal["basic", "extended", "innovation", "unclassified"], int]
+    by_month: list[dict[str, Any]]
+    by_category: list[dict[str, Any]]
+    by_region: list[dict[str, Any]]
+    by_channel: list[dict[str, Any]]
+    by_agency: list[dict[str, Any]]
+    by_staff: list[dict[str, Any]]

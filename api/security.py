@@ -9,6 +9,7 @@ the worst case; put a shared limiter (the proxy, or Redis) in front when that ma
 
 from __future__ import annotations
 
+import json
 import math
 import threading
 import time
@@ -19,6 +20,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from engine.errors import Forbidden, OriginNotAllowed, RateLimited, Unauthorized
 from engine.keys import Principal, normalize_origin
+from engine.messages import text as msg
 from engine.workflow import Actor
 
 ALLOWED_HEADERS = "X-API-Key, Authorization, Content-Type"
@@ -38,7 +40,7 @@ class RateLimiter:
             if tokens < 1.0:
                 self._buckets[who] = (tokens, now)
                 wait = math.ceil((1.0 - tokens) / rate)
-                raise RateLimited(f"rate limit of {per_minute} requests per minute reached; retry in {wait} s", wait)
+                raise RateLimited(msg("auth.rate_limited", rate=per_minute, wait=wait), wait)
             self._buckets[who] = (tokens - 1.0, now)
             if len(self._buckets) > 100_000:  # forget idle callers rather than grow without bound
                 self._buckets.clear()
@@ -67,7 +69,7 @@ def principal_of(request: Request) -> Principal:
     token = _token(request)
     if token is None:
         if not state.settings.anonymous_public:
-            raise Unauthorized("an API key is required (header X-API-Key)")
+            raise Unauthorized(msg("auth.key_required"))
         principal = Principal(None, "public", (), state.settings.anonymous_rate_per_minute)
         who = f"ip:{client_address(request)}"
     else:
@@ -80,7 +82,7 @@ def principal_of(request: Request) -> Principal:
         except Exception:  # a malformed Origin header is simply not an allowed one
             allowed = False
         if not allowed:
-            raise OriginNotAllowed(f"this widget key is not allowed from origin {origin or '(none)'}")
+            raise OriginNotAllowed(msg("auth.origin_not_allowed", origin=origin or "（无）"))
     state.rate_limiter.take(who, principal.rate_per_minute)
     request.state.principal = principal
     return principal
@@ -90,8 +92,8 @@ def require(permission: str) -> Callable[[Request], Principal]:
     def dependency(request: Request) -> Principal:
         principal = principal_of(request)
         if not principal.can(permission):
-            who = "an anonymous" if principal.key_id is None else f"a {principal.role}"
-            raise Forbidden(f"{who} caller may not use this endpoint")
+            raise Forbidden(msg("auth.forbidden_anonymous") if principal.key_id is None
+                            else msg("auth.forbidden_role", role=principal.role))
         return principal
 
     dependency.__name__ = f"require_{permission.replace('.', '_')}"
@@ -99,7 +101,8 @@ def require(permission: str) -> Callable[[Request], Principal]:
 
 
 def actor_of(request: Request, principal: Principal) -> Actor:
-    return Actor(principal.key_id or "anonymous", principal.role, client_address(request))
+    name = f"{principal.name}（{principal.key_id}）" if principal.role == "staff" and principal.name else None
+    return Actor(principal.key_id or "anonymous", principal.role, client_address(request), name)
 
 
 class WidgetCors:
@@ -150,7 +153,8 @@ def _same_origin(origin: str, scope: Scope, headers: dict[str, str]) -> bool:
 
 async def _preflight(send: Send, origin: str | None) -> None:
     if origin is None:
-        body = b'{"error":{"code":"origin_not_allowed","message":"no widget key allows this origin"}}'
+        body = json.dumps({"error": {"code": "origin_not_allowed",
+                                     "message": msg("auth.origin_no_widget")}}, ensure_ascii=False).encode()
         await send({"type": "http.response.start", "status": 403,
                     "headers": [(b"content-type", b"application/json"), (b"vary", b"Origin")]})
         await send({"type": "http.response.body", "body": body})

@@ -22,6 +22,7 @@ from engine.config import Settings
 from engine.encoders import Encoder, load_encoder
 from engine.errors import Conflict, IndexError_, NotFound, QiError
 from engine.keys import KeyStore
+from engine.messages import text as msg
 from engine.regions import RegionIndex
 from engine.search import Searcher, load_lexicon
 from engine.storage import models as m
@@ -110,7 +111,7 @@ class AppState:
         with self.db.session() as s:
             enterprise = s.get(m.Enterprise, enterprise_id)
         if enterprise is None:
-            raise NotFound(f"no enterprise {enterprise_id!r}")
+            raise NotFound(msg("lookup.no_enterprise", id=enterprise_id))
         return enterprise.region
 
     # ---- background reindex ---------------------------------------------------------------------------------
@@ -150,7 +151,7 @@ class AppState:
         with self.db.session() as s:
             job = s.get(m.Job, job_id)
             if job is None:
-                raise NotFound(f"no job {job_id}")
+                raise NotFound(msg("lookup.no_job", id=job_id))
             return job
 
     def ensure_no_running_job(self) -> None:
@@ -159,4 +160,4 @@ class AppState:
             busy = s.scalars(select(m.Job).where(m.Job.status.in_(("queued", "running")),
                                                  m.Job.created_at > utcnow() - timedelta(hours=1))).first()
         if busy is not None:
-            raise Conflict(f"reindex job {busy.id} is still {busy.status}")
+            raise Conflict(msg("jobs.busy", id=busy.id, status=busy.status))

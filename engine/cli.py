@@ -78,7 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     keys = s.add_subparsers(dest="action", required=True)
     k = keys.add_parser("create")
     k.add_argument("--role", required=True, choices=["staff", "public", "widget"])
-    k.add_argument("--name", default="")
+    k.add_argument("--name", default="", help="who holds it; a staff key must name the person (--name 张三)")
     k.add_argument("--origin", action="append", default=[], help="widget keys: an allowed origin (repeatable)")
     k.add_argument("--rate", type=int, help="requests per minute (default by role: staff 600, public 120, widget 60)")
     keys.add_parser("list")
@@ -127,17 +127,19 @@ def _searcher(settings: Settings):
 
 def cmd_ingest(settings: Settings, args) -> int:
     from engine.ingest import ingest_paths
+    from engine.regions import RegionIndex
 
-    report = ingest_paths(_db(settings), args.paths, args.kind)
+    regions = RegionIndex.load(settings.reference_dir, settings.home_city)
+    report = ingest_paths(_db(settings), args.paths, args.kind, regions)
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
         for kind, n in report.loaded.items():
-            print(f"loaded {n:5d} {kind}")
+            print(f"已导入 {n:5d} 条 {kind}")
         for bad in report.rejected:
-            print(f"rejected {bad}", file=sys.stderr)
+            print(f"未导入 {bad}", file=sys.stderr)
     if report.rejected:
-        print(f"qi ingest: {len(report.rejected)} row(s) rejected; the other rows were loaded", file=sys.stderr)
+        print(f"qi ingest：{len(report.rejected)} 行未通过校验，其余各行已导入", file=sys.stderr)
         return 1
     return 0
 

@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     # Archive numbers PREFIX-YEAR-NNNNNN (§7.3.4); the year is the station's local year.
     archive_prefix: str = "TS"
     timezone: str = "Asia/Shanghai"
+    # The CJK font the printable 服务单 PDF embeds (Debian's fonts-noto-cjk, which `make setup` installs).
+    cjk_font: Path = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
     # Uploaded corpus files are kept here before they are ingested, so an accepted upload is never lost.
     upload_dir: Path = ROOT / "var" / "uploads"
     upload_max_bytes: int = 50 * 1024 * 1024

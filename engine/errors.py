@@ -10,6 +10,7 @@
     ├── Forbidden                the key's role does not allow this
     │   └── OriginNotAllowed     a widget key used from an origin it was not issued for
     ├── RateLimited              the key used up its requests for now; `retry_after` seconds
+    ├── ServiceUnavailable       a part the server needs is not installed (the 服务单's CJK font)
     └── IndexError_              the index on disk is missing, corrupt or built for another setup
         └── IndexMismatch        the manifest does not match the running encoder / dictionary / format
 """
@@ -76,6 +77,11 @@ class RateLimited(QiError):
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class ServiceUnavailable(QiError):
+    code = "unavailable"
+    status = 503
 
 
 class IndexError_(QiError):

@@ -2,6 +2,9 @@
 
 Every row is validated; a bad row is reported with file, line and reason and the good rows are still loaded.
 Re-ingesting the same file updates records in place (primary keys: ids, standard codes), never duplicates them.
+Every file kind gets the same referential checks (`_references`): a region must be one the station knows, an
+agency or enterprise a row points at must exist. Reasons are Chinese (the message catalogue); a malformed CSV
+(an unclosed quote) is reported as a CSV error with its line, not as a strange row.
 """
 
 from __future__ import annotations
@@ -18,6 +21,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from engine.errors import IngestRejected, InvalidInput
+from engine.messages import field_name, validation_problem
+from engine.messages import text as msg
+from engine.regions import RegionIndex
 from engine.schemas import SCHEMAS, AgencyIn, CapabilityRowIn, QualificationRowIn, StandardIn
 from engine.storage import models as m
 from engine.storage.db import Database
@@ -36,7 +42,8 @@ class RejectedRow:
     reason: str
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.reason}"
+        """`agencies.csv 第 3 行：…` — the file's name, never its folder (this reaches HTTP clients)."""
+        return f"{Path(self.file).name} " + msg("ingest.row", row=self.line, reason=self.reason)
 
 
 @dataclass
@@ -55,10 +62,7 @@ class IngestReport:
 def kind_of(path: Path, kind: str | None = None) -> str:
     name = kind or path.stem.lower().replace("-", "_")
     if name not in SCHEMAS:
-        raise InvalidInput(
-            f"{path}: cannot tell what this file holds; name it one of {', '.join(SCHEMAS)} "
-            f"(e.g. agencies.csv) or pass --kind"
-        )
+        raise InvalidInput(msg("ingest.unknown_kind", name=path.name, kinds=list(SCHEMAS)))
     return name
 
 
@@ -73,22 +77,23 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
                 try:
                     row = json.loads(line)
                 except json.JSONDecodeError as exc:
-                    yield lineno, f"invalid JSON: {exc.msg} at column {exc.colno}"
+                    yield lineno, msg("ingest.bad_json", problem=f"{exc.msg}，第 {exc.colno} 列")
                     continue
-                yield lineno, row if isinstance(row, dict) else "expected a JSON object"
+                yield lineno, row if isinstance(row, dict) else msg("ingest.bad_json", problem="应为 JSON 对象")
     elif suffix == ".csv":
         with path.open(encoding="utf-8-sig", newline="") as fh:
-            reader = csv.DictReader(fh)
+            # strict: an unclosed quote is a CSV error, not a row that swallows the rest of the file
+            reader = csv.DictReader(fh, strict=True)
             for row in reader:
                 if None in row:
-                    yield reader.line_num, "more cells than header columns"
+                    yield reader.line_num, "单元格多于表头列数"
                     continue
                 if any((v or "").strip() for v in row.values()):
                     yield reader.line_num, {k.strip(): v for k, v in row.items() if k}
     elif suffix == ".xlsx":
         yield from _read_xlsx(path)
     else:
-        raise InvalidInput(f"{path}: unsupported file type {suffix!r}; use .jsonl, .csv or .xlsx")
+        raise InvalidInput(msg("ingest.unsupported", name=path.name, suffix=suffix))
 
 
 def _read_xlsx(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
@@ -96,8 +101,8 @@ def _read_xlsx(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
 
     try:
         book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a broken file
-        raise InvalidInput(f"{path}: not a readable Excel file ({exc})") from None
+    except Exception:  # openpyxl raises many types for a broken file
+        raise InvalidInput(msg("ingest.bad_xlsx", name=path.name)) from None
     sheet = book.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
     header = [str(h).strip() if h is not None else "" for h in next(rows, [])]
@@ -112,35 +117,44 @@ def _read_xlsx(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
 
 
 def _reason(exc: ValidationError) -> str:
-    parts = []
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"]) or "row"
-        parts.append(f"{loc}: {err['msg']}")
-    return "; ".join(parts)
+    return "；".join(f"{'.'.join(str(p) for p in err['loc']) or '整行'}（{field_name(err['loc'])}）："
+                    f"{validation_problem(err)}" for err in exc.errors())
 
 
-def ingest_paths(db: Database, paths: list[Path], kind: str | None = None) -> IngestReport:
+def default_regions() -> RegionIndex:
+    """The station's region list from the settings' defaults (callers with settings pass their own)."""
+    from engine.config import Settings
+
+    fields = Settings.model_fields
+    return RegionIndex.load(fields["reference_dir"].default, fields["home_city"].default)
+
+
+def ingest_paths(db: Database, paths: list[Path], kind: str | None = None,
+                 regions: RegionIndex | None = None) -> IngestReport:
     """Ingest files and folders (every supported file inside, agencies first)."""
+    regions = regions or default_regions()
     files: list[tuple[str, Path]] = []
     for path in paths:
         if not path.exists():
-            raise InvalidInput(f"{path}: no such file or folder")
+            raise InvalidInput(msg("ingest.no_path", name=path))
         if path.is_dir():
             found = [p for p in sorted(path.iterdir()) if p.suffix.lower() in SUFFIXES and p.stem in SCHEMAS]
             if not found:
-                raise InvalidInput(f"{path}: no ingestible files ({', '.join(SCHEMAS)} as .jsonl/.csv/.xlsx)")
+                raise InvalidInput(msg("ingest.no_files", name=path.name, kinds=list(SCHEMAS)))
             files += [(kind_of(p), p) for p in found]
         else:
             files.append((kind_of(path, kind), path))
     files.sort(key=lambda kp: LOAD_ORDER.index(kp[0]))
     report = IngestReport()
     for file_kind, path in files:
-        ingest_file(db, path, file_kind, report)
+        ingest_file(db, path, file_kind, report, regions=regions)
     return report
 
 
-def ingest_file(db: Database, path: Path, kind: str, report: IngestReport, all_or_nothing: bool = False) -> None:
+def ingest_file(db: Database, path: Path, kind: str, report: IngestReport, all_or_nothing: bool = False,
+                regions: RegionIndex | None = None) -> None:
     """Load one file. With `all_or_nothing` (API uploads) a single bad row rolls the whole file back."""
+    regions = regions or default_regions()
     schema = SCHEMAS[kind]
     loaded = 0
     rejected_before = len(report.rejected)
@@ -152,7 +166,7 @@ def ingest_file(db: Database, path: Path, kind: str, report: IngestReport, all_o
                     continue
                 try:
                     row = schema.model_validate(raw)
-                    problem = _store(session, kind, row)
+                    problem = _references(session, kind, row, regions) or _store(session, kind, row)
                 except ValidationError as exc:
                     problem = _reason(exc)
                 if problem:
@@ -162,14 +176,52 @@ def ingest_file(db: Database, path: Path, kind: str, report: IngestReport, all_o
                 if loaded % 500 == 0:
                     session.flush()
         except UnicodeDecodeError:
-            raise InvalidInput(f"{path}: not UTF-8 text") from None
+            raise InvalidInput(msg("ingest.not_utf8", name=path.name)) from None
         except csv.Error as exc:
-            raise InvalidInput(f"{path}: not a readable CSV file ({exc})") from None
+            problem = "引号未闭合" if "unexpected end of data" in str(exc) else str(exc)
+            raise InvalidInput(msg("ingest.bad_csv", name=path.name, line=_csv_line(path), problem=problem)) \
+                from None
         bad = report.rejected[rejected_before:]
         if all_or_nothing and (bad or not loaded):
-            reason = f"{len(bad)} row(s) rejected, nothing was loaded" if bad else "no rows in the file"
-            raise IngestRejected(f"{path.name}: {reason}", [str(r) for r in bad[:50]])
+            reason = msg("ingest.rejected", name=path.name, count=len(bad)) if bad else msg("ingest.empty",
+                                                                                        name=path.name)
+            raise IngestRejected(reason, [str(r) for r in bad[:50]])
     report.loaded[kind] = report.loaded.get(kind, 0) + loaded
+
+
+def _csv_line(path: Path) -> int:
+    """The line where the broken quote opens: the last line with an odd number of quotes before the end."""
+    opened = 0
+    with path.open(encoding="utf-8-sig", errors="replace") as fh:
+        inside = False
+        for lineno, line in enumerate(fh, 1):
+            if line.count('"') % 2:
+                inside = not inside
+                if inside:
+                    opened = lineno
+    return opened or 1
+
+
+# Which fields of each kind point at another record: (field, table) and which carry a region.
+AGENCY_REFS = {"capabilities": ("agency_id",), "qualifications": ("agency_id",), "experts": ("employer_agency_id",),
+               "equipment": ("owner_agency_id",), "service_records": ("agency_id",)}
+ENTERPRISE_REFS = {"service_records": ("enterprise_id",)}
+REGION_FIELDS = ("region",)
+
+
+def _references(session: Session, kind: str, row: Any, regions: RegionIndex) -> str | None:
+    """The same referential checks for every file kind; a Chinese reason, or None when the row is sound."""
+    for name in REGION_FIELDS:
+        value = getattr(row, name, None)
+        if value and regions.resolve(value) is None:
+            return f"{name}：" + msg("ingest.unknown_region", region=value)
+    for names, table, key in ((AGENCY_REFS, m.Agency, "ingest.unknown_agency"),
+                              (ENTERPRISE_REFS, m.Enterprise, "ingest.unknown_enterprise")):
+        for name in names.get(kind, ()):
+            value = getattr(row, name, None)
+            if value and session.get(table, value) is None:
+                return msg(key, field=name, id=value)
+    return None
 
 
 def _store(session: Session, kind: str, row: Any) -> str | None:
@@ -179,11 +231,11 @@ def _store(session: Session, kind: str, row: Any) -> str | None:
     elif kind in ("capabilities", "qualifications"):
         agency = session.get(m.Agency, row.agency_id)
         if agency is None:
-            return f"agency_id: unknown agency {row.agency_id!r} (load agencies first)"
+            return msg("ingest.unknown_agency", field="agency_id", id=row.agency_id)
         _store_child(agency, kind, row)
     elif kind == "standards":
         if parse_code(row.code) is None:
-            return f"code: {row.code!r} is not a recognisable standard code"
+            return "code：" + msg("lookup.not_standard_code", text=row.code)
         _store_standard(session, row)
     else:
         table = {"experts": m.Expert, "equipment": m.Equipment, "enterprises": m.Enterprise,

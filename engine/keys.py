@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 
 from engine.errors import InvalidInput, NotFound, Unauthorized
+from engine.messages import text as msg
 from engine.storage import models as m
 from engine.storage.db import Database
 from engine.workflow import utcnow
@@ -42,6 +43,7 @@ class Principal:
     role: str
     origins: tuple[str, ...] = ()
     rate_per_minute: int = DEFAULT_RATE["public"]
+    name: str = ""  # a staff key names the person who holds it (张三); the timeline and audit show it
 
     def can(self, permission: str) -> bool:
         return permission in PERMISSIONS[self.role]
@@ -51,7 +53,7 @@ def normalize_origin(origin: str) -> str:
     """`https://Portal.gov.cn/` -> `https://portal.gov.cn`; refuse anything that is not scheme://host[:port]."""
     parts = urlsplit(origin.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("", "/") or parts.query:
-        raise InvalidInput(f"not an origin (scheme://host[:port]): {origin!r}")
+        raise InvalidInput(msg("keys.not_origin", origin=origin))
     port = f":{parts.port}" if parts.port else ""
     return f"{parts.scheme}://{parts.hostname.lower()}{port}"
 
@@ -70,12 +72,15 @@ class KeyStore:
     def create(self, role: str, name: str = "", origins: list[str] | None = None, rate: int | None = None) -> str:
         """Store a new key and return it in clear, the only time it is ever shown."""
         if role not in ROLES:
-            raise InvalidInput(f"unknown role {role!r}: one of {', '.join(ROLES)}")
+            raise InvalidInput(msg("keys.unknown_role", role=role, choices=ROLES))
+        name = (name or "").strip()
+        if role == "staff" and not name:
+            raise InvalidInput(msg("keys.staff_needs_name"))
         origins = [normalize_origin(o) for o in origins or []]
         if role == "widget" and not origins:
-            raise InvalidInput("a widget key needs at least one allowed origin (--origin https://portal.example.cn)")
+            raise InvalidInput(msg("keys.widget_needs_origin"))
         if rate is not None and rate < 1:
-            raise InvalidInput("rate must be at least 1 request per minute")
+            raise InvalidInput(msg("keys.rate_too_low"))
         key_id, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
         with self.db.session() as s:
             s.add(m.ApiKey(id=key_id, secret_hash=_hash(secret), role=role, name=name, origins=origins,
@@ -86,10 +91,18 @@ class KeyStore:
         with self.db.session() as s:
             key = s.get(m.ApiKey, key_id)
             if key is None:
-                raise NotFound(f"no key {key_id!r}")
+                raise NotFound(msg("keys.not_found", key_id=key_id))
             key.revoked_at = key.revoked_at or utcnow()
         with self._lock:
             self._cache.clear()
+
+    def names(self, key_ids: set[str]) -> dict[str, str]:
+        """Key id → the name on the key (the staff member), for showing who did what."""
+        ids = {k for k in key_ids if k}
+        if not ids:
+            return {}
+        with self.db.session() as s:
+            return {k.id: k.name for k in s.scalars(select(m.ApiKey).where(m.ApiKey.id.in_(ids))) if k.name}
 
     def list(self) -> list[m.ApiKey]:
         with self.db.session() as s:
@@ -106,7 +119,7 @@ class KeyStore:
                     self._cache.clear()
                 self._cache[token] = hit
         if hit[1] is None:
-            raise Unauthorized("unknown or revoked API key")
+            raise Unauthorized(msg("auth.key_unknown"))
         return hit[1]
 
     def _lookup(self, token: str) -> Principal | None:
@@ -117,7 +130,7 @@ class KeyStore:
             key = s.get(m.ApiKey, parts[1])
         if key is None or key.revoked_at is not None or not hmac.compare_digest(key.secret_hash, _hash(parts[2])):
             return None
-        return Principal(key.id, key.role, tuple(key.origins or ()), key.rate_per_minute)
+        return Principal(key.id, key.role, tuple(key.origins or ()), key.rate_per_minute, key.name or "")
 
     def widget_origins(self) -> frozenset[str]:
         """Every origin some live widget key allows: what a CORS preflight (which carries no key) may be told."""

@@ -24,6 +24,7 @@ from engine.encoders import Encoder, load_encoder
 from engine.errors import InvalidInput
 from engine.index.store import Collection, IndexSet, load_index
 from engine.knowledge import KnowledgeBase
+from engine.messages import text as msg
 from engine.ranking import rules
 from engine.ranking.filters import Filters, facet_counts
 from engine.ranking.fusion import aggregate, convex_fusion, to_percent, top_k
@@ -106,7 +107,7 @@ class Searcher:
     ) -> tuple[Demand, np.ndarray, date]:
         """Check the request, read the demand and encode it once for every target ranked."""
         if not 1 <= limit <= 100:
-            raise InvalidInput("limit must be between 1 and 100")
+            raise InvalidInput(msg("search.limit_range", low=1, high=100))
         demand = self.read(text, region)
         qvec = self.encoder.encode_queries([demand.search_text])[0]
         return demand, qvec, as_of or self.settings.today()
@@ -158,9 +159,9 @@ class Searcher:
         """One page of a filtered search, with the total and facet counts over the whole result pool."""
         ranker = self._ranker(target)
         if not 1 <= limit <= 50:
-            raise InvalidInput("limit must be between 1 and 50")
+            raise InvalidInput(msg("search.limit_range", low=1, high=50))
         if not 0 <= offset < POOL:
-            raise InvalidInput(f"offset must be between 0 and {POOL - 1}")
+            raise InvalidInput(msg("search.offset_range", high=POOL - 1))
         filters = filters or Filters()
         demand, qvec, as_of = self._prepare(text, region, POOL, as_of)
         if target == "agency":  # its filters act inside the ranking, on the capabilities
@@ -177,7 +178,7 @@ class Searcher:
 
     def _ranker(self, target: str):
         if target not in TARGETS:
-            raise InvalidInput(f"unknown target {target!r}: one of {', '.join(TARGETS)}")
+            raise InvalidInput(msg("search.unknown_target", target=target, choices=TARGETS))
         return {"agency": self._agencies, "expert": self._experts, "equipment": self._equipment,
                 "standard": self._standards}[target]
 

@@ -4,6 +4,11 @@ Every demand gets an archive number `PREFIX-YEAR-NNNNNN` (§7.3.4). The number i
 the same transaction that inserts the demand, so a failed insert rolls the counter back: numbers are unique and
 gapless under concurrency, whether the writers are threads, API workers or machines sharing one PostgreSQL.
 Every step is an event on the demand; `timeline` returns them in order (流程跟踪).
+
+The states and the steps between them are one table, `TRANSITIONS`: a step the table does not allow from the
+demand's current state is refused (`Conflict`, HTTP 409), whoever asks. Re-dispatching is its own step (改派, with a
+reason the timeline keeps); a cancellation needs a reason; feedback comes after completion, or completes the
+demand when it says so itself.
 """
 
 from __future__ import annotations
@@ -13,12 +18,14 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
 from engine.errors import Conflict, InvalidInput, NotFound
+from engine.localtime import StationClock
+from engine.messages import text as msg
 from engine.ranking.results import Recommendation
 from engine.storage import models as m
 from engine.storage.db import Database
@@ -28,7 +35,30 @@ RECEIVED, MATCHED, DISPATCHED, IN_SERVICE, DONE, CANCELLED = "已受理", "已�
 STATUSES = (RECEIVED, MATCHED, DISPATCHED, IN_SERVICE, DONE, CANCELLED)
 FOLLOW_UP_STATUSES = (IN_SERVICE, DONE, CANCELLED)  # what a follow-up note may move the demand to
 CLOSED = (DONE, CANCELLED)
+OPEN = (RECEIVED, MATCHED, DISPATCHED, IN_SERVICE)
 MAX_TEXT = 2000
+
+# 状态流转表 — step → {from state: to state}. `None` keeps the state. Nothing else is allowed.
+TRANSITIONS: dict[str, dict[str, str | None]] = {
+    "match": {RECEIVED: MATCHED, MATCHED: None, DISPATCHED: None, IN_SERVICE: None},
+    "dispatch": {RECEIVED: DISPATCHED, MATCHED: DISPATCHED},
+    "redispatch": {DISPATCHED: DISPATCHED, IN_SERVICE: DISPATCHED},  # 改派, with a reason
+    "note": {s: None for s in STATUSES},  # a follow-up note that leaves the state alone
+    "start": {DISPATCHED: IN_SERVICE},
+    "complete": {DISPATCHED: DONE, IN_SERVICE: DONE},
+    "cancel": {s: CANCELLED for s in OPEN},  # with a reason
+    "feedback": {DONE: None},
+    "feedback_complete": {DISPATCHED: DONE, IN_SERVICE: DONE},  # feedback that says the service is done
+}
+# What a person reads for a refused step: “需求 … 当前为“已完成”，不能{action}”.
+STEP_NAMES = {"match": "匹配", "dispatch": "派单", "redispatch": "改派", "note": "添加跟踪", "start": "开始服务",
+              "complete": "办结", "cancel": "取消", "feedback": "反馈", "feedback_complete": "反馈并办结"}
+FOLLOW_UP_STEP = {None: "note", IN_SERVICE: "start", DONE: "complete", CANCELLED: "cancel"}
+
+
+def allowed_steps(status: str) -> list[str]:
+    """The steps the table allows from `status` (the console shows only these)."""
+    return [step for step, moves in TRANSITIONS.items() if status in moves]
 
 
 def utcnow() -> datetime:
@@ -49,6 +79,7 @@ class Actor:
     key_id: str | None
     role: str
     client: str | None = None
+    name: str | None = None  # the person holding the key (a staff key's name), for the timeline
 
 
 class Workflow:
@@ -56,6 +87,7 @@ class Workflow:
         self.db = db
         self.prefix = prefix
         self.tz = ZoneInfo(timezone)
+        self.clock = StationClock(timezone)
 
     # ---- 需求收集 -----------------------------------------------------------------------------------------
     def create(
@@ -64,17 +96,17 @@ class Workflow:
     ) -> m.DemandRecord:
         text = (text or "").strip()
         if not text:
-            raise InvalidInput("text must not be empty")
+            raise InvalidInput(msg("demand.text_empty"))
         if len(text) > MAX_TEXT:
-            raise InvalidInput(f"text is longer than {MAX_TEXT} characters")
+            raise InvalidInput(msg("demand.text_too_long", field="需求描述", limit=MAX_TEXT))
         if channel not in CHANNELS:
-            raise InvalidInput(f"unknown channel {channel!r}: one of {', '.join(CHANNELS)}")
+            raise InvalidInput(msg("demand.unknown_channel", channel=channel, choices=CHANNELS))
         now = utcnow()
         year = now.astimezone(self.tz).year
         if enterprise_id is not None:
             with self.db.session() as s:
                 if s.get(m.Enterprise, enterprise_id) is None:
-                    raise NotFound(f"no enterprise {enterprise_id!r}")
+                    raise NotFound(msg("lookup.no_enterprise", id=enterprise_id))
         with self.db.session() as s:
             seq = self._next_seq(s, year)
             demand = m.DemandRecord(
@@ -83,7 +115,8 @@ class Workflow:
                 contact_phone=contact_phone, status=RECEIVED, created_at=now, updated_at=now, created_by=actor.key_id,
             )
             demand.events.append(m.DemandEvent(kind="received", at=now, actor=actor.key_id,
-                                               data={"channel": channel, "enterprise_id": enterprise_id}))
+                                               data=_jsonable({"channel": channel, "enterprise_id": enterprise_id,
+                                                               "by": actor.name})))
             s.add(demand)
             self._audit(s, actor, "demand.create", demand.number, now)
         return demand
@@ -113,77 +146,98 @@ class Workflow:
             "standards": [h.id for h in rec.standards],
             "excluded": [{"id": h.id, "reason": h.reasons[0].text if h.reasons else ""} for h in rec.excluded],
             "station_serves": rec.station_serves,
+            # 需求理解: what the station read in the text (the 服务单 prints it)
+            "reading": {k: rec.demand.get(k) for k in ("region", "services", "codes")}
+            | {"terms": [f"{x.get('term')}→{'/'.join(x.get('formal') or [])}" for x in rec.demand.get("lexicon") or []
+                         if isinstance(x, dict)]},
         }
         # Matching again after a dispatch (the agency declined, say) is allowed and keeps the status.
-        return self._step(actor, number, "matched", shown, "demand.match",
-                          allowed=(RECEIVED, MATCHED, DISPATCHED, IN_SERVICE), new_status=MATCHED,
-                          status_from=(RECEIVED,))
+        return self._step(actor, number, "match", "matched", shown, "demand.match")
 
     def dispatch(self, actor: Actor, number: str, data: dict[str, Any], station_agency_id: str) -> m.DemandRecord:
-        """§6.1.3 a: the station serves it (appointment time); b: an agency serves it (items, time, period)."""
+        """§6.1.3 a: the station serves it (appointment time); b: an agency serves it (items, time, period).
+        A demand already dispatched is re-dispatched (改派) only with a `reason`, which the timeline keeps."""
         mode = data["mode"]
+        data = {k: v for k, v in data.items() if v not in (None, "", [])}
+        if isinstance(data.get("scheduled_at"), datetime):
+            data["scheduled_at"] = self.clock.to_utc(data["scheduled_at"])
         with self.db.session() as s:
             if mode == "station":
                 if not data.get("scheduled_at"):
-                    raise InvalidInput("a station appointment needs scheduled_at (the appointment time)")
+                    raise InvalidInput(msg("demand.station_needs_time"))
                 data = {**data, "agency_id": station_agency_id}
             else:
                 agency_id = data.get("agency_id")
                 if not agency_id:
-                    raise InvalidInput("dispatching to an agency needs agency_id")
+                    raise InvalidInput(msg("demand.agency_needs_id"))
                 agency = s.get(m.Agency, agency_id)
                 if agency is None:
-                    raise NotFound(f"no agency {agency_id!r}")
+                    raise NotFound(msg("lookup.no_agency", id=agency_id))
                 if agency.status != "正常":
-                    raise Conflict(f"agency {agency_id} is “{agency.status}” and cannot take demands")
+                    raise Conflict(msg("demand.agency_unavailable", id=agency_id, status=agency.status))
                 if not data.get("service_items"):
-                    raise InvalidInput("dispatching to an agency needs at least one service item")
+                    raise InvalidInput(msg("demand.agency_needs_items"))
                 data = {**data, "agency_name": agency.name}
-        return self._step(actor, number, "dispatched", data, "demand.dispatch",
-                          allowed=(RECEIVED, MATCHED, DISPATCHED, IN_SERVICE), new_status=DISPATCHED,
+            current = s.scalar(select(m.DemandRecord).where(m.DemandRecord.number == number))
+            if current is None:
+                raise NotFound(msg("demand.not_found", number=number))
+        reason = (data.get("reason") or "").strip()
+        if current.status in TRANSITIONS["redispatch"]:
+            if not reason:
+                raise Conflict(msg("demand.redispatch_needs_reason", number=number))
+            data = {**data, "previous_agency_id": current.dispatched_to}
+            return self._step(actor, number, "redispatch", "redispatched", data, "demand.redispatch",
+                              dispatched_to=data["agency_id"])
+        return self._step(actor, number, "dispatch", "dispatched", data, "demand.dispatch",
                           dispatched_to=data["agency_id"])
 
     def add_event(self, actor: Actor, number: str, note: str, status: str | None = None) -> m.DemandRecord:
+        """跟踪: a note, optionally starting the service, completing it or cancelling (the note is the reason)."""
         note = (note or "").strip()
         if not note:
-            raise InvalidInput("note must not be empty")
+            raise InvalidInput(msg("demand.cancel_needs_reason") if status == CANCELLED else msg("demand.note_empty"))
         if len(note) > MAX_TEXT:
-            raise InvalidInput(f"note is longer than {MAX_TEXT} characters")
-        if status is not None and status not in FOLLOW_UP_STATUSES:
-            raise InvalidInput(f"a follow-up may set status to {', '.join(FOLLOW_UP_STATUSES)} only")
-        allowed = STATUSES if status is None else (DISPATCHED, IN_SERVICE) if status != CANCELLED else (
-            RECEIVED, MATCHED, DISPATCHED, IN_SERVICE)
-        return self._step(actor, number, "follow_up", {"note": note, "status": status}, "demand.follow_up",
-                          allowed=allowed, new_status=status)
+            raise InvalidInput(msg("demand.text_too_long", field="跟踪记录", limit=MAX_TEXT))
+        if status not in FOLLOW_UP_STEP:
+            raise InvalidInput(msg("demand.follow_up_status", choices=FOLLOW_UP_STATUSES))
+        data = {"note": note, "status": status, "reason": note if status == CANCELLED else None}
+        return self._step(actor, number, FOLLOW_UP_STEP[status], "follow_up", data, "demand.follow_up")
 
-    def feedback(self, actor: Actor, number: str, satisfaction: int, comment: str | None) -> m.DemandRecord:
+    def feedback(self, actor: Actor, number: str, satisfaction: int, comment: str | None,
+                 status: str | None = None) -> m.DemandRecord:
+        """反馈 (§6.1.5), once: after completion, or with `status` 已完成 when the feedback itself closes it."""
         if not 1 <= satisfaction <= 5:
-            raise InvalidInput("satisfaction must be 1 to 5")
+            raise InvalidInput(msg("demand.satisfaction_range"))
         if comment and len(comment) > MAX_TEXT:
-            raise InvalidInput(f"comment is longer than {MAX_TEXT} characters")
-        return self._step(actor, number, "feedback", {"satisfaction": satisfaction, "comment": comment},
-                          "demand.feedback", allowed=(DISPATCHED, IN_SERVICE, DONE), new_status=DONE,
-                          satisfaction=satisfaction, once=True)
+            raise InvalidInput(msg("demand.text_too_long", field="意见", limit=MAX_TEXT))
+        if status not in (None, DONE):
+            raise InvalidInput(msg("demand.follow_up_status", choices=(DONE,)))
+        step = "feedback_complete" if status == DONE else "feedback"
+        return self._step(actor, number, step, "feedback", {"satisfaction": satisfaction, "comment": comment},
+                          "demand.feedback", once=True, satisfaction=satisfaction)
 
     def _step(
-        self, actor: Actor, number: str, kind: str, data: dict[str, Any], action: str, allowed: tuple[str, ...],
-        new_status: str | None = None, once: bool = False, status_from: tuple[str, ...] | None = None,
-        **fields: Any,
+        self, actor: Actor, number: str, step: str, kind: str, data: dict[str, Any], action: str,
+        once: bool = False, **fields: Any,
     ) -> m.DemandRecord:
+        """Record one step if `TRANSITIONS` allows it from the demand's current state, else `Conflict`."""
         now = utcnow()
         with self.db.session() as s:
             # Write first: it takes the lock (SQLite) or the row lock (PostgreSQL) before the state is read.
             touched = s.execute(update(m.DemandRecord).where(m.DemandRecord.number == number).values(updated_at=now))
             if touched.rowcount == 0:
-                raise NotFound(f"no demand {number!r}")
+                raise NotFound(msg("demand.not_found", number=number))
             demand = self._get(s, number)
-            if demand.status not in allowed:
-                raise Conflict(f"demand {number} is “{demand.status}”: cannot record {kind} now")
+            moves = TRANSITIONS[step]
+            if demand.status not in moves:
+                raise Conflict(msg("demand.transition", number=number, status=demand.status,
+                                   action=STEP_NAMES[step]))
             if once and any(e.kind == kind for e in demand.events):
-                raise Conflict(f"demand {number} already has {kind}")
-            demand.events.append(m.DemandEvent(kind=kind, at=now, actor=actor.key_id, data=_jsonable(data)))
-            if new_status and (status_from is None or demand.status in status_from):
-                demand.status = new_status
+                raise Conflict(msg("demand.already", number=number, action=STEP_NAMES[step]))
+            demand.events.append(m.DemandEvent(kind=kind, at=now, actor=actor.key_id,
+                                               data=_jsonable({**data, "by": actor.name})))
+            if moves[demand.status] is not None:
+                demand.status = moves[demand.status]
             for k, v in fields.items():
                 setattr(demand, k, v)
             demand.updated_at = now
@@ -197,19 +251,16 @@ class Workflow:
             self._audit(s, actor, "demand.read", number, utcnow())
         return demand
 
-    def list(
-        self, actor: Actor, status: str | None = None, limit: int = 20, offset: int = 0
-    ) -> tuple[list[m.DemandRecord], int]:
-        if status is not None and status not in STATUSES:
-            raise InvalidInput(f"unknown status {status!r}: one of {', '.join(STATUSES)}")
+    def list(self, actor: Actor, query: Any = None, limit: int = 20,
+             offset: int = 0) -> tuple[list[m.DemandRecord], int]:
+        """One page of the demand list (`engine.demand_list.DemandQuery`); the read is audited."""
+        from engine.demand_list import DemandQuery, search_demands  # it builds on this module's states
+
+        query = query or DemandQuery()
         with self.db.session() as s:
-            q = select(m.DemandRecord)
-            if status:
-                q = q.where(m.DemandRecord.status == status)
-            total = s.scalar(select(func.count()).select_from(q.subquery()))
-            rows = s.scalars(q.order_by(m.DemandRecord.id.desc()).limit(limit).offset(offset)).all()
-            self._audit(s, actor, "demand.list", status or "*", utcnow())
-        return list(rows), int(total or 0)
+            rows, total = search_demands(s, query, self.clock, limit, offset)
+            self._audit(s, actor, "demand.list", query.describe()[:80], utcnow())
+        return rows, total
 
     def audit_log(self, obj: str | None = None, limit: int = 100) -> list[m.AuditEntry]:
         with self.db.session() as s:
@@ -233,7 +284,7 @@ class Workflow:
             selectinload(m.DemandRecord.events))
         demand = s.scalars(q).one_or_none()
         if demand is None:
-            raise NotFound(f"no demand {number!r}")
+            raise NotFound(msg("demand.not_found", number=number))
         return demand
 
 

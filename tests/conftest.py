@@ -166,3 +166,21 @@ def live_server(settings: Settings, searcher: Searcher):
     server = LiveServer(settings, workers=2, demo_host=True)
     yield server
     server.stop()
+
+
+# ---- the station's desk without an index: a fresh database with the demo corpus and two named staff keys ------
+@pytest.fixture(scope="module")
+def desk_app(tmp_path_factory):
+    """(app, 张三's key, 李四's key) on a fresh database; no lifespan, so no index or encoder is loaded."""
+    from api.app import create_app
+
+    work = tmp_path_factory.mktemp("desk")
+    settings = Settings(database_url=f"sqlite:///{work / 'qi.db'}", index_dir=work / "indexes",
+                        upload_dir=work / "uploads", anonymous_rate_per_minute=100_000)
+    database = Database(settings.database_url)
+    assert ingest_paths(database, [CORPUS]).ok
+    app = create_app(settings)
+    keys = app.state.qi.keys
+    yield app, keys.create("staff", "张三", rate=100_000), keys.create("staff", "李四", rate=100_000)
+    database.engine.dispose()
+    app.state.qi.db.engine.dispose()

@@ -60,7 +60,9 @@ def test_upload_then_background_reindex_swaps_in_without_downtime(small):
     body = r.json()
     assert body["loaded"] == {"agencies": 1} and body["job"]["status"] in ("queued", "running")
     stored = body["stored_as"][0]
-    assert json.loads(open(stored, encoding="utf-8").read())["id"] == "AG9001"  # the upload itself is kept
+    assert not stored.startswith("/")  # the name under the upload folder, not a server path
+    kept = app.state.qi.settings.upload_dir / stored
+    assert json.loads(kept.read_text(encoding="utf-8"))["id"] == "AG9001"  # the upload itself is kept
 
     answered = 0
     deadline = time.time() + 120
@@ -100,7 +102,8 @@ def test_a_bad_row_rejects_the_whole_upload(small):
     assert r.status_code == 422
     err = r.json()["error"]
     assert err["code"] == "ingest_rejected" and len(err["details"]) == 2
-    assert any(":2:" in d for d in err["details"]) and any(":3:" in d and "JSON" in d for d in err["details"])
+    assert any("第 2 行" in d for d in err["details"]) and any("第 3 行" in d and "JSON" in d for d in err["details"])
+    assert not any("/" in d for d in err["details"])  # the file's name, not the server's folder
     assert client.get("/v1/agencies/AG9002").status_code == 404  # the good row was not loaded either
 
 
@@ -172,7 +175,7 @@ def test_no_index_means_503_and_a_clear_message(tmp_path):
     with TestClient(create_app(settings)) as client:
         r = client.get("/v1/search", params={"q": "地磅"})
         assert r.status_code == 503 and r.json()["error"]["code"] == "index_unavailable"
-        assert "qi index" in r.json()["error"]["message"]
+        assert "重建索引" in r.json()["error"]["message"]  # in Chinese, naming no server path or command
         assert client.get("/v1/health").status_code == 503
         # demand intake does not depend on the index
         staff = {"X-API-Key": client.app.state.qi.keys.create("staff", "t")}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from engine.messages import has_chinese, leaks
 from tests.conftest import PORTAL
 
 
@@ -16,6 +17,7 @@ def assert_error(resp, status: int, code: str | None = None) -> dict:
     body = resp.json()
     assert set(body) == {"error"} and {"code", "message"} <= set(body["error"]), body
     assert body["error"]["message"]
+    assert has_chinese(body["error"]["message"]) and not leaks(body["error"]["message"]), body  # for people
     if code:
         assert body["error"]["code"] == code, body
     return body["error"]
@@ -208,7 +210,10 @@ def test_demand_workflow_end_to_end_with_timeline_and_audit(client, keys):
     d = client.post(f"/v1/demands/{number}/events", json={"note": "检验员已到厂", "status": "服务中"},
                     headers=staff).json()
     assert d["status"] == "服务中"
-    d = client.post(f"/v1/demands/{number}/feedback", json={"satisfaction": 4, "comment": "及时"}, headers=staff).json()
+    # feedback before completion must say it completes the demand; the state table refuses it otherwise
+    assert_error(client.post(f"/v1/demands/{number}/feedback", json={"satisfaction": 4}, headers=staff), 409)
+    d = client.post(f"/v1/demands/{number}/feedback", json={"satisfaction": 4, "comment": "及时", "status": "已完成"},
+                    headers=staff).json()
     assert d["status"] == "已完成" and d["satisfaction"] == 4
     assert_error(client.post(f"/v1/demands/{number}/feedback", json={"satisfaction": 5}, headers=staff), 409)
     assert_error(client.post(f"/v1/demands/{number}/feedback", json={"satisfaction": 6}, headers=staff), 422)

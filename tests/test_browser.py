@@ -133,7 +133,7 @@ def test_widget_embedded_on_another_origin(page, live_server, app):
     }""", other)
     page.locator("#stranger input").fill("地磅年检")
     page.wait_for_selector("#stranger .status.error")
-    assert "not allowed from origin" in page.locator("#stranger [role=status]").inner_text()
+    assert "不允许在来源" in page.locator("#stranger [role=status]").inner_text()
 
 
 def test_widget_debounces_typing(page, live_server):

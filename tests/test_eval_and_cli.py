@@ -58,9 +58,9 @@ def test_cli_search_and_errors(searcher, settings):
     hits = json.loads(proc.stdout)["hits"]
     assert hits and hits[0]["capabilities"] and hits[0]["reasons"]
     proc = _qi(settings, "search", "  ")
-    assert proc.returncode == 2 and "empty" in proc.stderr
+    assert proc.returncode == 2 and "不能为空" in proc.stderr
     proc = _qi(settings, "recommend", "电子秤检定", "--region", "火星县")
-    assert proc.returncode == 2 and "unknown region" in proc.stderr
+    assert proc.returncode == 2 and "未知地区" in proc.stderr
     proc = _qi(settings, "eval", "/no/such/file.jsonl")
     assert proc.returncode == 2 and "no such file" in proc.stderr
 
@@ -76,9 +76,11 @@ def test_cli_keys_create_list_revoke(settings, db):
     assert _qi(settings, "keys", "revoke", key_id).returncode == 0
     assert "revoked" in next(line for line in _qi(settings, "keys", "list").stdout.splitlines() if key_id in line)
     proc = _qi(settings, "keys", "create", "--role", "widget")
-    assert proc.returncode == 2 and "origin" in proc.stderr
+    assert proc.returncode == 2 and "来源网址" in proc.stderr
     proc = _qi(settings, "keys", "create", "--role", "widget", "--origin", "portal.example.cn/path")
-    assert proc.returncode == 2 and "not an origin" in proc.stderr
+    assert proc.returncode == 2 and "不是有效的来源网址" in proc.stderr
     proc = _qi(settings, "keys", "revoke", "nope")
-    assert proc.returncode == 2 and "no key" in proc.stderr
+    assert proc.returncode == 2 and "密钥 nope 不存在" in proc.stderr
+    proc = _qi(settings, "keys", "create", "--role", "staff")
+    assert proc.returncode == 2 and "姓名" in proc.stderr  # a staff key names the person who holds it
     assert _qi(settings, "keys", "create", "--role", "root").returncode == 2  # argparse: not a role

@@ -7,6 +7,7 @@ import sys
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
+from engine.errors import InvalidInput
 from engine.ingest import ingest_paths
 from engine.storage import models as m
 from engine.storage.db import Database
@@ -33,7 +34,7 @@ def test_bad_rows_are_reported_and_good_rows_loaded(tmp_path):
     assert report.loaded == {"agencies": 1}
     lines = {r.line: r.reason for r in report.rejected}
     assert set(lines) == {2, 3, 4, 5}
-    assert "invalid JSON" in lines[2]
+    assert "不是有效的 JSON" in lines[2]
     assert "status" in lines[3]
     assert "service_area" in lines[4]
     assert all(r.file == str(path) for r in report.rejected)
@@ -88,7 +89,7 @@ def test_csv_and_excel_files_a_station_really_has(tmp_path):
     report = ingest_paths(db, [xlsx])
     assert report.loaded == {"capabilities": 1}
     assert [r.line for r in report.rejected] == [3, 4]
-    assert "unknown agency" in report.rejected[0].reason
+    assert "不存在的机构 AG9999" in report.rejected[0].reason
     with db.session() as s:
         caps = [c for c in s.get(m.Agency, "AG0014").capabilities if c.object == "新型电子汽车衡"]
         assert len(caps) == 1 and caps[0].basis == ["JJG 1118-2015", "JJG 539-2016"]
@@ -105,10 +106,47 @@ def test_cli_exits_non_zero_and_names_the_bad_row(tmp_path):
         capture_output=True, text=True,
     )
     assert proc.returncode == 1
-    assert f"{path}:1: specialties" in proc.stderr
+    assert "experts.jsonl 第 1 行：specialties" in proc.stderr
     proc = subprocess.run(
         [sys.executable, "-m", "engine.cli", "--db", f"sqlite:///{tmp_path / 'd.db'}", "ingest",
          str(tmp_path / "x.txt")],
         capture_output=True, text=True,
     )
-    assert proc.returncode == 2 and "no such file" in proc.stderr
+    assert proc.returncode == 2 and "不存在" in proc.stderr
+
+
+def test_every_file_kind_gets_the_same_referential_checks(tmp_path):
+    db = Database(f"sqlite:///{tmp_path / 'e.db'}")
+    assert ingest_paths(db, [CORPUS / "agencies.jsonl", CORPUS / "enterprises.jsonl"]).ok
+    equipment = tmp_path / "equipment.csv"
+    equipment.write_text("id,name,owner_agency_id,region,shareable,status\n"
+                         "EQY1,无主设备,AG9999,路北区,否,正常\n"
+                         "EQY2,乡镇设备,AG0060,乐亭镇,否,正常\n", encoding="utf-8")
+    experts = tmp_path / "experts.jsonl"
+    expert = {"id": "EXY1", "name": "某专家", "employer_agency_id": "AG9998", "region": "路北区",
+              "specialties": ["计量"]}
+    experts.write_text(json.dumps(expert, ensure_ascii=False) + "\n", encoding="utf-8")
+    records = tmp_path / "service_records.jsonl"
+    record = {"id": "SRY1", "enterprise_id": "EN9999", "channel": "电话", "demand": "地磅", "created": "2026-01-02",
+              "agency_id": "AG0018", "status": "已完成"}
+    records.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    report = ingest_paths(db, [equipment, experts, records])
+    reasons = {(r.file.rsplit("/", 1)[-1], r.line): r.reason for r in report.rejected}
+    assert "不存在的机构 AG9999" in reasons["equipment.csv", 2]
+    assert "未知地区“乐亭镇”" in reasons["equipment.csv", 3]
+    assert "不存在的机构 AG9998" in reasons["experts.jsonl", 1]
+    assert "不存在的企业 EN9999" in reasons["service_records.jsonl", 1]
+    assert not report.loaded.get("equipment") and not report.loaded.get("experts")
+
+
+def test_a_malformed_csv_is_reported_as_one(tmp_path):
+    db = Database(f"sqlite:///{tmp_path / 'f.db'}")
+    path = tmp_path / "enterprises.csv"
+    path.write_text('id,name,region\nENY1,"唐山某厂,路北区\nENY2,另一厂,路南区\n', encoding="utf-8")
+    try:
+        ingest_paths(db, [path])
+    except InvalidInput as exc:
+        assert "CSV 格式错误" in exc.message and "引号未闭合" in exc.message and "第 2 行" in exc.message
+        assert str(tmp_path) not in exc.message
+    else:
+        raise AssertionError("an unclosed quote was taken for data")

@@ -14,6 +14,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from engine.messages import has_chinese, leaks
+
 schema = schemathesis.pytest.from_fixture("api_schema")
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
           negative_data_rejection]
@@ -28,4 +30,8 @@ def api_schema(app, keys):
 @schema.parametrize()
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_conforms_to_its_schema(case, keys):
-    case.call_and_validate(headers={"X-API-Key": keys["staff"]}, checks=CHECKS)
+    response = case.call_and_validate(headers={"X-API-Key": keys["staff"]}, checks=CHECKS)
+    if 400 <= response.status_code < 500:  # every error a person may read is Chinese and names no server path
+        error = response.json()["error"]
+        for message in [error["message"], *error.get("details", [])]:
+            assert has_chinese(message) and not leaks(message), (case.method, case.path, error)

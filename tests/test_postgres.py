@@ -64,7 +64,8 @@ def test_the_api_runs_on_postgresql(pg, encoder):
         top = client.post(f"/v1/demands/{number}/match", headers=staff).json()["recommendation"]["agencies"][0]["id"]
         assert client.post(f"/v1/demands/{number}/dispatch", headers=staff, json={
             "mode": "agency", "agency_id": top, "service_items": ["压力表检定"], "period_days": 5}).status_code == 200
-        assert client.post(f"/v1/demands/{number}/feedback", json={"satisfaction": 5}, headers=staff).status_code == 200
+        assert client.post(f"/v1/demands/{number}/feedback", json={"satisfaction": 5, "status": "已完成"},
+                           headers=staff).status_code == 200
         timeline = client.get(f"/v1/demands/{number}", headers=staff).json()
         assert [e["kind"] for e in timeline["events"]] == ["received", "matched", "dispatched", "feedback"]
         assert client.get("/v1/health").json()["database"] == "postgresql"

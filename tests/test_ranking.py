@@ -129,5 +129,5 @@ def test_bad_input_is_refused_clearly(searcher, text, region):
 
 
 def test_unknown_target_is_refused(searcher):
-    with pytest.raises(InvalidInput, match="unknown target"):
+    with pytest.raises(InvalidInput, match="未知检索对象"):
         searcher.search("电子秤", "robots")

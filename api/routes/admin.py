@@ -18,6 +18,7 @@ from engine.errors import InvalidInput, PayloadTooLarge
 from engine.index.store import read_manifest
 from engine.ingest import SUFFIXES, IngestReport, ingest_file, kind_of
 from engine.keys import Principal
+from engine.messages import text as msg
 from engine.workflow import as_utc
 
 router = APIRouter(prefix="/v1", tags=["admin"])
@@ -45,7 +46,7 @@ def upload(
     name = re.sub(r"[^\w.\-]", "_", (file.filename or "upload").rsplit("/", 1)[-1])[:100] or "upload"
     suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if suffix not in SUFFIXES:
-        raise InvalidInput(f"unsupported file type {suffix or '(none)'}; use .jsonl, .csv or .xlsx")
+        raise InvalidInput(msg("upload.unsupported", suffix=suffix or "（无）"))
     folder = state.settings.upload_dir / f"{time.strftime('%Y%m%d-%H%M%S')}-{time.time_ns() % 10**9:09d}"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
@@ -56,17 +57,18 @@ def upload(
             if size > state.settings.upload_max_bytes:
                 out.close()
                 path.unlink()
-                raise PayloadTooLarge(f"the file is larger than {state.settings.upload_max_bytes} bytes")
+                raise PayloadTooLarge(msg("upload.too_large", limit=state.settings.upload_max_bytes))
             out.write(chunk)
     file_kind = kind_of(path, kind)
     report = IngestReport()
-    ingest_file(state.db, path, file_kind, report, all_or_nothing=True)
+    ingest_file(state.db, path, file_kind, report, all_or_nothing=True, regions=state.regions)
     state.workflow.audit(actor_of(request, principal), "corpus.upload", f"{file_kind}:{name}")
     job = None
     if reindex:
         state.ensure_no_running_job()
         job = job_out(state.start_reindex(f"upload {name}"))
-    return {"loaded": report.loaded, "stored_as": [str(path)], "job": job}
+    # The name under the upload folder, never the server's path.
+    return {"loaded": report.loaded, "stored_as": [f"{folder.name}/{name}"], "job": job}
 
 
 @router.post("/admin/reindex", response_model=JobOut, status_code=202, responses=ERRORS)
@@ -94,7 +96,10 @@ def manifest(request: Request, principal: Staff) -> dict:
 def audit(request: Request, principal: Staff, object: Annotated[str | None, Query(max_length=80)] = None,
           limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[dict]:
     """The audit log, newest first; `object` narrows it to a demand number or record id."""
-    return [audit_out(a) for a in state_of(request).workflow.audit_log(object, limit)]
+    state = state_of(request)
+    entries = state.workflow.audit_log(object, limit)
+    names = state.keys.names({a.key_id for a in entries})
+    return [audit_out(a, names) for a in entries]
 
 
 @router.get("/health", response_model=HealthOut, responses=errors(503))

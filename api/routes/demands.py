@@ -17,15 +17,19 @@ from api.schemas import (
     DispatchIn,
     EventIn,
     FeedbackIn,
+    IsoDate,
     MatchIn,
     MatchOut,
 )
 from api.security import actor_of, require
+from engine.demand_list import SORTS, DemandQuery, agency_names, enterprise_names
 from engine.errors import InvalidInput
 from engine.keys import Principal
+from engine.localtime import StationClock
+from engine.messages import text as msg
 from engine.privacy import mask_name, mask_phone
 from engine.storage import models as m
-from engine.workflow import STATUSES, as_utc
+from engine.workflow import CHANNELS, STATUSES, allowed_steps
 
 router = APIRouter(prefix="/v1/demands", tags=["demands"])
 ERRORS = errors(401, 403, 404, 409, 422, 429)
@@ -33,18 +37,34 @@ Number = Annotated[str, Path(min_length=1, max_length=32, description="archive n
 Staff = Annotated[Principal, Depends(require("demand"))]
 
 
-def demand_out(d: m.DemandRecord, events: bool = True, masked: bool = False) -> dict:
+def demand_out(d: m.DemandRecord, clock: StationClock, events: bool = True, masked: bool = False,
+               names: dict[str, str] | None = None) -> dict:
+    """A demand as the API shows it: times in the station's zone, the steps its state allows next."""
+    names = names or {}
     out = {
-        "number": d.number, "channel": d.channel, "enterprise_id": d.enterprise_id, "text": d.text,
-        "region": d.region, "status": d.status, "dispatched_to": d.dispatched_to, "satisfaction": d.satisfaction,
+        "number": d.number, "channel": d.channel, "enterprise_id": d.enterprise_id,
+        "enterprise_name": names.get(d.enterprise_id or ""), "text": d.text,
+        "region": d.region, "status": d.status, "dispatched_to": d.dispatched_to,
+        "agency_name": names.get(d.dispatched_to or ""), "satisfaction": d.satisfaction,
         "contact_person": mask_name(d.contact_person) if masked else d.contact_person,
         "contact_phone": mask_phone(d.contact_phone) if masked else d.contact_phone,
-        "created_at": as_utc(d.created_at), "updated_at": as_utc(d.updated_at),
+        "created_at": clock.local(d.created_at), "updated_at": clock.local(d.updated_at),
+        "steps": allowed_steps(d.status),
     }
     if events:
-        out["events"] = [{"kind": e.kind, "at": as_utc(e.at), "actor": e.actor, "data": e.data or {}}
-                         for e in d.events]
+        out["events"] = [{"kind": e.kind, "at": clock.local(e.at), "actor": e.actor,
+                          "data": clock.event_data(e.data or {})} for e in d.events]
     return out
+
+
+def _names(state, rows: list[m.DemandRecord]) -> dict[str, str]:
+    with state.db.session() as s:
+        return {**enterprise_names(s, {d.enterprise_id for d in rows}),
+                **agency_names(s, {d.dispatched_to for d in rows})}
+
+
+def _one(state, d: m.DemandRecord) -> dict:
+    return demand_out(d, state.workflow.clock, names=_names(state, [d]))
 
 
 @router.post("", status_code=201, response_model=DemandAck | DemandOut, responses=ERRORS)
@@ -57,31 +77,53 @@ def create(body: DemandIn, request: Request,
     if body.region:
         where = state.regions.resolve(body.region)
         if where is None:
-            raise InvalidInput(f"unknown region {body.region!r}: give a district, county or city such as 乐亭县")
+            raise InvalidInput(msg("region.unknown", region=body.region))
         region = where.name
     d = state.workflow.create(actor_of(request, principal), body.text, body.channel, body.enterprise_id,
                               region, body.contact_person, body.contact_phone)
     if principal.can("demand"):
-        return demand_out(d)
-    return {"number": d.number, "status": d.status, "created_at": as_utc(d.created_at)}
+        return _one(state, d)
+    return {"number": d.number, "status": d.status, "created_at": state.workflow.clock.local(d.created_at)}
+
+
+def demand_query(
+    number: Annotated[str | None, Query(max_length=32, description="档案号 or part of it")] = None,
+    enterprise: Annotated[str | None, Query(max_length=100, description="enterprise id, credit code or name")] = None,
+    q: Annotated[str | None, Query(max_length=100, description="words in the demand text")] = None,
+    region: Annotated[str | None, Query(max_length=60)] = None,
+    status: Literal[STATUSES] | None = None,  # type: ignore[valid-type]
+    channel: Literal[CHANNELS] | None = None,  # type: ignore[valid-type]
+    agency: Annotated[str | None, Query(max_length=32, description="dispatched to this agency id")] = None,
+    date_from: Annotated[IsoDate | None, Query(description="received on or after this local day")] = None,
+    date_to: Annotated[IsoDate | None, Query(description="received on or before this local day")] = None,
+    sort: Literal[tuple(SORTS)] = "newest",  # type: ignore[valid-type]
+) -> DemandQuery:
+    return DemandQuery(number, enterprise, q, region, status, channel, agency, date_from, date_to, sort)
+
+
+Filters = Annotated[DemandQuery, Depends(demand_query)]
 
 
 @router.get("", response_model=DemandList, responses=ERRORS)
 def list_demands(
-    request: Request, principal: Staff,
-    status: Literal[STATUSES] | None = None,  # type: ignore[valid-type]
+    request: Request, principal: Staff, query: Filters,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict:
-    """The newest demands first; contacts masked."""
-    rows, total = state_of(request).workflow.list(actor_of(request, principal), status, limit, offset)
-    return {"total": total, "items": [demand_out(d, events=False, masked=True) for d in rows]}
+    """需求台账: search by archive number, enterprise (id, credit code, name), text, region, status, channel,
+    agency and local date range; one page, sorted; contacts masked."""
+    state = state_of(request)
+    rows, total = state.workflow.list(actor_of(request, principal), query, limit, offset)
+    names = _names(state, rows)
+    return {"total": total, "offset": offset, "limit": limit,
+            "items": [demand_out(d, state.workflow.clock, events=False, masked=True, names=names) for d in rows]}
 
 
 @router.get("/{number}", response_model=DemandOut, responses=ERRORS)
 def get(number: Number, request: Request, principal: Staff) -> dict:
     """流程跟踪: the demand and every step so far, oldest first."""
-    return demand_out(state_of(request).workflow.get(actor_of(request, principal), number))
+    state = state_of(request)
+    return _one(state, state.workflow.get(actor_of(request, principal), number))
 
 
 @router.post("/{number}/match", response_model=MatchOut, responses={**ERRORS, **errors(503)})
@@ -93,30 +135,35 @@ def match(number: Number, request: Request, principal: Staff, body: MatchIn | No
     region = d.region or (state.enterprise_region(d.enterprise_id) if d.enterprise_id else None)
     rec = state.searcher().recommend(d.text, region, (body or MatchIn()).limit)
     d = state.workflow.record_match(actor, number, rec)
-    return {"demand": demand_out(d), "recommendation": rec.to_dict()}
+    return {"demand": _one(state, d), "recommendation": rec.to_dict()}
 
 
 @router.post("/{number}/dispatch", response_model=DemandOut, responses=ERRORS)
 def dispatch(number: Number, body: DispatchIn, request: Request, principal: Staff) -> dict:
     """派单: the station serves it with an appointment (§6.1.3 a), or an agency does, with the service items,
-    time and period (§6.1.3 b). Dispatching again reassigns it; both steps stay in the timeline."""
-    d = state_of(request).workflow.dispatch(actor_of(request, principal), number, body.model_dump(),
-                                            state_of(request).settings.station_agency_id)
-    return demand_out(d)
+    time and period (§6.1.3 b). A time without an offset is the station's local time. A demand already
+    dispatched is re-dispatched (改派) only with a `reason` (409 without); both steps stay in the timeline."""
+    state = state_of(request)
+    d = state.workflow.dispatch(actor_of(request, principal), number, body.model_dump(),
+                                state.settings.station_agency_id)
+    return _one(state, d)
 
 
 @router.post("/{number}/events", response_model=DemandOut, responses=ERRORS)
 def add_event(number: Number, body: EventIn, request: Request, principal: Staff) -> dict:
-    """跟踪: a follow-up note (§6.1.4), optionally moving the demand to 服务中, 已完成 or 已取消."""
-    d = state_of(request).workflow.add_event(actor_of(request, principal), number, body.note, body.status)
-    return demand_out(d)
+    """跟踪: a follow-up note (§6.1.4), optionally moving the demand to 服务中, 已完成 or 已取消 (the note is the
+    reason). Steps the state table does not allow answer 409."""
+    state = state_of(request)
+    return _one(state, state.workflow.add_event(actor_of(request, principal), number, body.note, body.status))
 
 
 @router.post("/{number}/feedback", response_model=DemandOut, responses=ERRORS)
 def feedback(number: Number, body: FeedbackIn, request: Request, principal: Staff) -> dict:
-    """反馈: satisfaction 1-5 and comments (§6.1.5), once per demand, after it was dispatched."""
-    d = state_of(request).workflow.feedback(actor_of(request, principal), number, body.satisfaction, body.comment)
-    return demand_out(d)
+    """反馈: satisfaction 1-5 and comments (§6.1.5), once per demand: after it is 已完成, or with `status` 已完成
+    when the feedback itself closes a dispatched demand."""
+    state = state_of(request)
+    return _one(state, state.workflow.feedback(actor_of(request, principal), number, body.satisfaction,
+                                               body.comment, body.status))
 
 
 @router.get("/{number}/audit", response_model=list[AuditOut], responses=ERRORS)
@@ -124,4 +171,6 @@ def audit(number: Number, request: Request, principal: Staff) -> list[dict]:
     """Who read or changed this demand, newest first."""
     state = state_of(request)
     state.workflow.get(actor_of(request, principal), number)  # 404 for an unknown number; the read is audited
-    return [audit_out(a) for a in state.workflow.audit_log(number)]
+    entries = state.workflow.audit_log(number)
+    names = state.keys.names({a.key_id for a in entries})
+    return [audit_out(a, names) for a in entries]

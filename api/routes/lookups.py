@@ -8,14 +8,15 @@ from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from sqlalchemy import func, or_, select
 
 from api.deps import READ_ERRORS, errors, shaped, state_of
 from api.schemas import AgencyOut, EnterpriseList, EnterpriseOut, EquipmentOut, ExpertOut, StandardLookupOut
 from api.security import actor_of, require
+from engine.demand_list import find_enterprises
 from engine.documents import KIND_LABELS
 from engine.errors import NotFound
 from engine.keys import Principal
+from engine.messages import text as msg
 from engine.privacy import mask_id_card, mask_name, mask_phone
 from engine.storage import models as m
 
@@ -52,7 +53,7 @@ def agency(agency_id: Id, request: Request, principal: Annotated[Principal, Depe
     with state.db.session() as s:
         a = s.get(m.Agency, agency_id)
         if a is None:
-            raise NotFound(f"no agency {agency_id!r}")
+            raise NotFound(msg("lookup.no_agency", id=agency_id))
         out = {
             "id": a.id, "name": a.name, "kind": a.kind, "kind_label": KIND_LABELS.get(a.kind, a.kind),
             "region": a.region, "city": a.city, "address": a.address, "service_area": a.service_area or [],
@@ -81,7 +82,7 @@ def expert(expert_id: Id, request: Request, principal: Annotated[Principal, Depe
     with state.db.session() as s:
         e = s.get(m.Expert, expert_id)
         if e is None:
-            raise NotFound(f"no expert {expert_id!r}")
+            raise NotFound(msg("lookup.no_expert", id=expert_id))
         out = {k: getattr(e, k) for k in ("id", "name", "title", "employer", "employer_agency_id", "region",
                                           "domain", "years_experience", "available")}
         out |= {"specialties": e.specialties or [], "qualifications": e.qualifications or []}
@@ -99,7 +100,7 @@ def equipment(equipment_id: Id, request: Request,
     with state_of(request).db.session() as s:
         e = s.get(m.Equipment, equipment_id)
         if e is None:
-            raise NotFound(f"no equipment {equipment_id!r}")
+            raise NotFound(msg("lookup.no_equipment", id=equipment_id))
         out = {k: getattr(e, k) for k in ("id", "name", "model", "manufacturer", "spec", "owner", "owner_agency_id",
                                           "region", "shareable", "fee", "status", "calibration_due")}
     return shaped(principal, out)
@@ -115,18 +116,15 @@ def _enterprise(e: m.Enterprise, masked: bool) -> dict:
 @router.get("/enterprises", response_model=EnterpriseList, responses=READ_ERRORS, tags=["staff"])
 def enterprises(
     request: Request, principal: Annotated[Principal, Depends(require("demand"))],
-    q: Annotated[str | None, Query(max_length=100, description="part of the name, or the id")] = None,
+    q: Annotated[str | None, Query(max_length=100, description="the id, the credit code, or part of the name")] = None,
+    region: Annotated[str | None, Query(max_length=60, description="district or county, e.g. 乐亭县")] = None,
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict:
     """Staff: find the enterprise a demand comes from. Contacts are masked in this list."""
     with state_of(request).db.session() as s:
-        query = select(m.Enterprise)
-        if q:
-            query = query.where(or_(m.Enterprise.name.contains(q), m.Enterprise.id == q))
-        total = s.scalar(select(func.count()).select_from(query.subquery()))
-        rows = s.scalars(query.order_by(m.Enterprise.id).limit(limit).offset(offset)).all()
-        return {"total": total or 0, "items": [_enterprise(e, masked=True) for e in rows]}
+        rows, total = find_enterprises(s, q, region, limit, offset)
+        return {"total": total, "items": [_enterprise(e, masked=True) for e in rows]}
 
 
 @router.get("/enterprises/{enterprise_id}", response_model=EnterpriseOut, responses=LOOKUP_ERRORS, tags=["staff"])
@@ -137,7 +135,7 @@ def enterprise(enterprise_id: Id, request: Request,
     with state.db.session() as s:
         e = s.get(m.Enterprise, enterprise_id)
         if e is None:
-            raise NotFound(f"no enterprise {enterprise_id!r}")
+            raise NotFound(msg("lookup.no_enterprise", id=enterprise_id))
         out = _enterprise(e, masked=False)
     state.workflow.audit(actor_of(request, principal), "enterprise.read", enterprise_id)
     return out

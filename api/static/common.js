@@ -25,7 +25,7 @@ async function api(path, { method = "GET", body, key, params } = {}) {
   const data = await resp.json().catch(() => ({}));
   if (!resp.ok) {
     const e = data.error || {};
-    let msg = e.message || `HTTP ${resp.status}`;
+    let msg = e.message || `请求失败（HTTP ${resp.status}）`;
     if (resp.status === 429) msg = `请求过于频繁，请 ${resp.headers.get("Retry-After") || "稍"} 秒后再试`;
     throw new ApiError(resp.status, e.code || "http_error", msg);
   }
@@ -57,4 +57,24 @@ function qualBadges(quals) {
 }
 function debounce(fn, ms) {
   let t; return (...args) => { clearTimeout(t); t = setTimeout(() => fn(...args), ms); };
+}
+/* A time from the API is already in the station's zone (2026-12-02T09:30:00+08:00): show its wall clock as
+   2026年12月2日 09:30, whatever the browser's own zone. */
+function localTime(iso) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(iso || "");
+  return m ? `${+m[1]}年${+m[2]}月${+m[3]}日 ${m[4]}:${m[5]}` : (iso || "");
+}
+/* Download a file the API serves to staff (the key goes in a header, so a plain link cannot carry it). */
+async function download(path, filename, key = sessionStorage.getItem("qi-staff-key")) {
+  const resp = await fetch(new URL(path, location.origin), { headers: { "X-API-Key": key || "" } });
+  if (!resp.ok) {
+    const data = await resp.json().catch(() => ({}));
+    throw new ApiError(resp.status, (data.error || {}).code || "http_error", (data.error || {}).message || `下载失败（HTTP ${resp.status}）`);
+  }
+  const url = URL.createObjectURL(await resp.blob());
+  const a = h("a", { href: url, download: filename });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
 }

@@ -22,6 +22,7 @@ from engine.demand.cues import (
 )
 from engine.errors import InvalidInput
 from engine.knowledge import Concept, KnowledgeBase
+from engine.messages import text as msg
 from engine.regions import Region, RegionIndex
 from engine.text.codes import StandardCode, find_codes, parse_code
 from engine.text.lexicon import Lexicon
@@ -82,7 +83,7 @@ def _region(text: str, regions: RegionIndex, region: str | None) -> tuple[Region
     if region:
         where = regions.resolve(region)
         if where is None:
-            raise InvalidInput(f"unknown region {region!r}: give a district, county or city name such as 乐亭县")
+            raise InvalidInput(msg("region.unknown", region=region))
         return where, "context"
     where = regions.find_in_text(text)
     return where, ("text" if where else None)
@@ -150,9 +151,9 @@ def analyze(
 ) -> Demand:
     """Read a demand; raises InvalidInput for empty, over-long or unknown-region input."""
     if not isinstance(text, str) or not normalize(text):
-        raise InvalidInput("the demand text is empty")
+        raise InvalidInput(msg("search.text_empty"))
     if len(text) > MAX_TEXT:
-        raise InvalidInput(f"the demand text is {len(text)} characters; the limit is {MAX_TEXT}")
+        raise InvalidInput(msg("search.text_too_long", length=len(text), limit=MAX_TEXT))
     kb = knowledge or _EMPTY_KB
     normalized = normalize(text)
     folded = fold(text)

@@ -7,6 +7,7 @@ from datetime import date
 
 from engine.demand import Demand
 from engine.errors import NotFound
+from engine.messages import text as msg
 from engine.ranking.results import Reason
 from engine.storage import models as m
 from engine.text.codes import StandardCode, parse_code
@@ -45,10 +46,10 @@ class StandardCatalogue:
         """Editions a typed code refers to: the exact edition, or every edition of the family (current first)."""
         code = parse_code(text)
         if code is None:
-            raise NotFound(f"{text!r} is not a standard code")
+            raise NotFound(msg("lookup.not_standard_code", text=text))
         found = self._editions(code)
         if not found:
-            raise NotFound(f"no standard {code.text} in the catalogue")
+            raise NotFound(msg("lookup.no_standard", code=code.text))
         return found
 
     def _editions(self, code: StandardCode) -> list[m.Standard]:
