@@ -47,7 +47,9 @@ KB_WEIGHT = 0.5  # BM25 weight of the knowledge base's formal terms (words only,
 SERVICE_MISMATCH = 0.8
 CANDIDATES = 300
 POOL = 100  # hits ranked for a filtered, paged search; facets count them
-RELEVANT = 0.3  # a listed hit scores at least this share of the best one: a search lists what is relevant
+# A listed hit scores at least this (of 100): a search lists what is relevant, not 100 hits. Absolute, so a
+# filtered search never lists more than the unfiltered one.
+RELEVANT = 25.0
 EXCLUDED_SHOWN = 0.6  # list an excluded agency when its match was at least this close to the best
 # Raw scores that count as a full 100 when shown to people: an agency's aggregate (best capability plus 0.2 of the
 # second, lifted by local and station rules and by history) and a single document's fused score.
@@ -172,7 +174,7 @@ class Searcher:
         if self.fit(demand).no_match:
             pool = []
         elif pool:
-            pool = [h for h in pool if h.score >= RELEVANT * pool[0].score]
+            pool = [h for h in pool if h.score >= RELEVANT]
         return SearchResult(target, text, tuple(pool[offset:offset + limit]), tuple(excluded), describe(demand),
                             total=len(pool), offset=offset, facets=facet_counts(target, pool))
 
