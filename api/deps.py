@@ -8,10 +8,10 @@ from fastapi import Request
 
 from api.schemas import ErrorBody
 from api.state import AppState
+from engine.clock import as_utc
 from engine.keys import Principal
 from engine.privacy import scrub
 from engine.storage import models as m
-from engine.workflow import as_utc
 
 
 def state_of(request: Request) -> AppState:

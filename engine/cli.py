@@ -1,4 +1,8 @@
-"""The `qi` command: ingest, index, search, recommend, eval, bench, demo, serve."""
+"""The `qi` command's engine half: ingest, index, search, recommend, eval, bench, demo, keys, loadtest, lexicon.
+
+`qi serve` lives with the server: the installed `qi` is `api.cli:main`, which adds it through `extra` (the engine
+never imports the API).
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,14 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from engine.config import Settings
+from engine.config import ROOT, Settings
 from engine.errors import QiError
+from engine.vocabulary import ROLES, TARGETS
 
 
 def _date(text: str) -> date:
@@ -20,7 +27,17 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
-def _parser() -> argparse.ArgumentParser:
+@dataclass(frozen=True)
+class Command:
+    """A subcommand contributed from outside the engine (e.g. `serve` by the API)."""
+
+    name: str
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[Settings, argparse.Namespace], int]
+
+
+def _parser(extra: Iterable[Command] = ()) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="qi", description="Quality-infrastructure demand matching (DB1302/T 574-2023).")
     p.add_argument("--db", help="SQLAlchemy URL (default: QI_DATABASE_URL or var/qi.db)")
     p.add_argument("--index-dir", type=Path, help="index folder (default: QI_INDEX_DIR or indexes/)")
@@ -39,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
         s = sub.add_parser(name, help=helptext)
         s.add_argument("text")
         if name == "search":
-            s.add_argument("--target", default="agency", choices=["agency", "expert", "equipment", "standard"])
+            s.add_argument("--target", default="agency", choices=TARGETS)
         s.add_argument("--region", help="the enterprise's district/county, e.g. 乐亭县")
         s.add_argument("--limit", type=int, default=10)
         s.add_argument("--as-of", type=_date, help="ranking date (default today)")
@@ -64,20 +81,30 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("bench", help="latency and throughput of search and recommend, printed as figures")
     s.add_argument("--queries", type=Path, default=Path(__file__).resolve().parent.parent / "corpora/eval/dev.jsonl")
     s.add_argument("--rounds", type=int, default=3)
+    s.add_argument("what", nargs="?", choices=["scale"], help="scale: a synthetic province in a scratch folder")
+    s.add_argument("--capabilities", type=int, default=20_000, help="scale: capability lines")
+    s.add_argument("--standards", type=int, default=4_000, help="scale: standards")
+    s.add_argument("--experts", type=int, default=1_000, help="scale: experts")
+    s.add_argument("--equipment", type=int, default=1_000, help="scale: instruments")
+    s.add_argument("--max-texts", type=int, default=30_000, help="scale: budget of distinct dense texts")
+    s.add_argument("--vector-index", default="hnsw", choices=["flat", "hnsw", "ivf_sq"], help="scale: ANN kind")
+    s.add_argument("--scratch", type=Path, help="scale: scratch folder (default var/bench-scale)")
+    s.add_argument("--json", action="store_true")
 
     sub.add_parser("demo", help="a short demonstration of recommend on typical demands")
 
-    s = sub.add_parser("serve", help="run the HTTP API, the public page, the staff console and the widget")
-    s.add_argument("--host", default="127.0.0.1")
-    s.add_argument("--port", type=int, default=8000)
-    s.add_argument("--workers", type=int, default=1, help="worker processes, each loading the same index")
-    s.add_argument("--demo-host-port", type=int,
-                   help="also serve a demo portal page on this port (a different origin) embedding the widget")
+    s = sub.add_parser("seed", help="demo ledgers, certificates and standards lists for some demo enterprises")
+    seed = s.add_subparsers(dest="action", required=True)
+    k = seed.add_parser("generate", help="write the files (deterministic)")
+    k.add_argument("--out", type=Path, default=ROOT / "corpora" / "enterprise-demo")
+    k = seed.add_parser("load", help="load the files into the database")
+    k.add_argument("folder", type=Path, nargs="?", default=ROOT / "corpora" / "enterprise-demo")
 
     s = sub.add_parser("keys", help="API keys: create (prints the key once), list, revoke")
     keys = s.add_subparsers(dest="action", required=True)
     k = keys.add_parser("create")
-    k.add_argument("--role", required=True, choices=["staff", "public", "widget"])
+    k.add_argument("--role", required=True, choices=ROLES)
+    k.add_argument("--enterprise", help="enterprise keys: the enterprise id it is bound to (e.g. EN0001)")
     k.add_argument("--name", default="", help="who holds it; a staff key must name the person (--name 张三)")
     k.add_argument("--origin", action="append", default=[], help="widget keys: an allowed origin (repeatable)")
     k.add_argument("--rate", type=int, help="requests per minute (default by role: staff 600, public 120, widget 60)")
@@ -91,6 +118,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--connections", type=int, default=32)
     s.add_argument("--duration", type=float, default=60.0)
     s.add_argument("--queries", type=Path, default=Path(__file__).resolve().parent.parent / "corpora/eval/dev.jsonl")
+    s.add_argument("--compare", action="store_true",
+                   help="also measure the in-process single-thread recommend rate on the same queries")
+    s.add_argument("--json", action="store_true", help="print only the figures, as JSON")
 
     s = sub.add_parser("knowledge", help="the domain knowledge base: `check` validates corpora/knowledge/*.jsonl")
     s.add_argument("action", choices=["check"])
@@ -98,16 +128,20 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("lexicon", help="mine colloquial terms from the service records into corpora/lexicon/mined.tsv")
     s.add_argument("action", choices=["mine"])
+    for command in extra:
+        command.add_arguments(sub.add_parser(command.name, help=command.help))
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+def main(argv: list[str] | None = None, extra: Iterable[Command] = ()) -> int:
+    extra = list(extra)
+    args = _parser(extra).parse_args(argv)
+    commands = {**COMMANDS, **{c.name: c.run for c in extra}}
     overrides = {k: v for k, v in (("database_url", args.db), ("index_dir", args.index_dir),
                                     ("encoder", args.encoder)) if v}
     settings = Settings(**overrides)
     try:
-        return COMMANDS[args.command](settings, args)
+        return commands[args.command](settings, args)
     except QiError as exc:
         print(f"qi {args.command}: error: {exc.message}", file=sys.stderr)
         return 2
@@ -147,7 +181,7 @@ def cmd_ingest(settings: Settings, args) -> int:
 def cmd_index(settings: Settings, args) -> int:
     from engine.encoders import load_encoder
     from engine.indexing import build
-    from engine.search import load_lexicon
+    from engine.text.lexicon import load_lexicon
 
     manifest = build(settings, _db(settings), load_encoder(settings.encoder), load_lexicon(settings.lexicon_dir))
     counts = ", ".join(f"{n} {t}" for t, n in manifest["counts"].items())
@@ -237,9 +271,29 @@ def cmd_eval(settings: Settings, args) -> int:
     return 0
 
 
+def cmd_bench_scale(settings: Settings, args) -> int:
+    from engine.encoders import load_encoder
+    from engine.errors import InvalidInput
+    from engine.evaluation.province import ProvinceSize
+    from engine.evaluation.runner import read_queries
+    from engine.evaluation.scale_bench import dump, run_scale_bench
+
+    scratch = args.scratch or settings.cache_dir.parent / "bench-scale"
+    if (scratch / "indexes").resolve() == settings.index_dir.resolve():
+        raise InvalidInput(f"{scratch}/indexes is the demo's index folder: choose another --scratch")
+    size = ProvinceSize(args.capabilities, args.standards, args.experts, args.equipment, args.max_texts)
+    report = run_scale_bench(settings, scratch, size, read_queries(args.queries), load_encoder(settings.encoder),
+                             args.vector_index, log=(lambda *a: print(*a, file=sys.stderr)))
+    print(dump(report) if args.json else json.dumps(report, ensure_ascii=False, indent=2))
+    return 0
+
+
 def cmd_bench(settings: Settings, args) -> int:
     from engine.evaluation.metrics import percentile
     from engine.evaluation.runner import read_queries
+
+    if args.what == "scale":
+        return cmd_bench_scale(settings, args)
 
     started = time.perf_counter()
     searcher = _searcher(settings)
@@ -313,18 +367,12 @@ def cmd_knowledge(settings: Settings, args) -> int:
     return 0
 
 
-def cmd_serve(settings: Settings, args) -> int:
-    from api.server import serve
-
-    return serve(settings, args.host, args.port, args.workers, args.demo_host_port)
-
-
 def cmd_keys(settings: Settings, args) -> int:
     from engine.keys import KeyStore
 
     store = KeyStore(_db(settings))
     if args.action == "create":
-        key = store.create(args.role, args.name, args.origin, args.rate)
+        key = store.create(args.role, args.name, args.origin, args.rate, args.enterprise)
         print(key)
         print(f"qi keys: created a {args.role} key; it is shown only now, store it safely", file=sys.stderr)
     elif args.action == "list":
@@ -338,20 +386,47 @@ def cmd_keys(settings: Settings, args) -> int:
     return 0
 
 
+def cmd_seed(settings: Settings, args) -> int:
+    from engine import seeding
+    from engine.enterprise_portal import EnterpriseServices
+    from engine.regions import RegionIndex
+    from engine.workflow import Workflow
+
+    if args.action == "generate":
+        written = seeding.generate(settings.corpus_dir, args.out)
+        where = args.out
+    else:
+        db = _db(settings)
+        regions = RegionIndex.load(settings.reference_dir, settings.home_city)
+        services = EnterpriseServices.build(settings, db, Workflow(db, settings), regions)
+        written = seeding.load(db, services.ledgers, args.folder)
+        where = settings.database_url
+    print(f"{written.ledgers} ledgers ({written.instruments} instruments), {written.certificates} certificates, "
+          f"{written.standards} standards -> {where}")
+    return 0
+
+
 def cmd_loadtest(settings: Settings, args) -> int:
     from engine.evaluation.loadtest import run_load
     from engine.evaluation.runner import read_queries
 
     texts = [q["query"] for q in read_queries(args.queries)]
     report = run_load(args.url, args.key, texts, args.connections, args.duration)
-    print(json.dumps(report, ensure_ascii=False))
+    if args.compare:
+        from engine.evaluation.loadtest import in_process_rate
+
+        report["in_process_per_s"] = in_process_rate(_searcher(settings), texts, min(args.duration, 30.0))
+    if args.json:
+        keys = ["requests_per_s", "p50_ms", "p99_ms", "errors"] + (["in_process_per_s"] if args.compare else [])
+        print(json.dumps({k: report[k] for k in keys}))
+    else:
+        print(json.dumps(report, ensure_ascii=False))
     return 0 if report["errors"] == 0 else 1
 
 
 COMMANDS = {"ingest": cmd_ingest, "index": cmd_index, "search": cmd_search, "recommend": cmd_recommend,
-            "eval": cmd_eval, "bench": cmd_bench, "demo": cmd_demo, "lexicon": cmd_lexicon, "serve": cmd_serve,
-            "knowledge": cmd_knowledge,
-            "keys": cmd_keys, "loadtest": cmd_loadtest}
+            "eval": cmd_eval, "bench": cmd_bench, "demo": cmd_demo, "lexicon": cmd_lexicon,
+            "keys": cmd_keys, "loadtest": cmd_loadtest, "seed": cmd_seed, "knowledge": cmd_knowledge}
 
 if __name__ == "__main__":
     sys.exit(main())

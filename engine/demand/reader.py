@@ -22,13 +22,13 @@ from engine.demand.cues import (
 )
 from engine.errors import InvalidInput
 from engine.knowledge import Concept, KnowledgeBase
+from engine.limits import MAX_TEXT
 from engine.messages import text as msg
 from engine.regions import Region, RegionIndex
 from engine.text.codes import StandardCode, find_codes, parse_code
 from engine.text.lexicon import Lexicon
 from engine.text.normalize import fold, normalize
 
-MAX_TEXT = 2000
 MAX_KB_TERMS = 12  # formal terms the knowledge base may add to one query
 _EMPTY_KB = KnowledgeBase()
 # Kinds that name the object of the demand (a context says who asked; a service or problem says what help).
@@ -81,10 +81,7 @@ class Demand:
 
 def _region(text: str, regions: RegionIndex, region: str | None) -> tuple[Region | None, str | None]:
     if region:
-        where = regions.resolve(region)
-        if where is None:
-            raise InvalidInput(msg("region.unknown", region=region))
-        return where, "context"
+        return regions.require(region), "context"
     where = regions.find_in_text(text)
     return where, ("text" if where else None)
 
