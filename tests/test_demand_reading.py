@@ -9,9 +9,10 @@ import pytest
 
 from engine.config import Settings
 from engine.demand import analyze, describe, understood
+from engine.demand.reader import service_fits
 from engine.knowledge import KnowledgeBase
 from engine.regions import RegionIndex
-from engine.search import load_lexicon, service_fits
+from engine.text.lexicon import load_lexicon
 
 ROWS = [
     {"id": "kb.tanker-gauge", "kind": "instrument", "name": "燃油加油机", "aliases": ["加油机", "油枪"],

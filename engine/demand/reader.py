@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from engine.demand.cues import (
     BRING_IN_CUES,
+    EQUIVALENT_SERVICES,
     LEGAL_CUES,
     PART_SEAMS,
     SELF_MEASURE_CUES,
@@ -209,3 +210,10 @@ def analyze(
         kb_services=kb_services,
         kb_expansion=kb_expansion,
     )
+
+
+def service_fits(offered: str, category: str, wanted: frozenset[str]) -> bool:
+    """The service offered is one asked for; for products 检验 and 检测 are one job to a domain person."""
+    if offered in wanted:
+        return True
+    return category == "检验检测" and any(offered in group and wanted & group for group in EQUIVALENT_SERVICES)
