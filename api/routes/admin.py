@@ -18,17 +18,17 @@ from engine.errors import InvalidInput, PayloadTooLarge
 from engine.index.store import read_manifest
 from engine.ingest import SUFFIXES, IngestReport, ingest_file, kind_of
 from engine.keys import Principal
+from engine.localtime import StationClock
 from engine.messages import text as msg
-from engine.workflow import as_utc
 
 router = APIRouter(prefix="/v1", tags=["admin"])
 Staff = Annotated[Principal, Depends(require("admin"))]
 ERRORS = errors(401, 403, 404, 409, 413, 422, 429)
 
 
-def job_out(job) -> dict:
-    return {"id": job.id, "kind": job.kind, "status": job.status, "created_at": as_utc(job.created_at),
-            "finished_at": as_utc(job.finished_at), "detail": job.detail or {}}
+def job_out(job, clock: StationClock) -> dict:
+    return {"id": job.id, "kind": job.kind, "status": job.status, "created_at": clock.local(job.created_at),
+            "finished_at": clock.local(job.finished_at), "detail": job.detail or {}}
 
 
 @router.post("/admin/upload", response_model=UploadOut, status_code=201, responses=ERRORS)
@@ -66,7 +66,7 @@ def upload(
     job = None
     if reindex:
         state.ensure_no_running_job()
-        job = job_out(state.start_reindex(f"upload {name}"))
+        job = job_out(state.start_reindex(f"upload {name}"), state.workflow.clock)
     # The name under the upload folder, never the server's path.
     return {"loaded": report.loaded, "stored_as": [f"{folder.name}/{name}"], "job": job}
 
@@ -77,13 +77,14 @@ def reindex(request: Request, principal: Staff) -> dict:
     state = state_of(request)
     state.ensure_no_running_job()
     state.workflow.audit(actor_of(request, principal), "index.rebuild", "index")
-    return job_out(state.start_reindex("requested"))
+    return job_out(state.start_reindex("requested"), state.workflow.clock)
 
 
 @router.get("/admin/jobs/{job_id}", response_model=JobOut, responses=ERRORS)
 def job(job_id: Annotated[int, PathParam(ge=1, le=2**31 - 1)], request: Request, principal: Staff) -> dict:
     """A background job: queued, running, done (with the new index's counts) or failed (with the error)."""
-    return job_out(state_of(request).job(job_id))
+    state = state_of(request)
+    return job_out(state.job(job_id), state.workflow.clock)
 
 
 @router.get("/admin/index", responses={**ERRORS, **errors(503)})
@@ -99,7 +100,7 @@ def audit(request: Request, principal: Staff, object: Annotated[str | None, Quer
     state = state_of(request)
     entries = state.workflow.audit_log(object, limit)
     names = state.keys.names({a.key_id for a in entries})
-    return [audit_out(a, names) for a in entries]
+    return [audit_out(a, state.workflow.clock, names) for a in entries]
 
 
 @router.get("/health", response_model=HealthOut, responses=errors(503))

@@ -173,4 +173,4 @@ def audit(number: Number, request: Request, principal: Staff) -> list[dict]:
     state.workflow.get(actor_of(request, principal), number)  # 404 for an unknown number; the read is audited
     entries = state.workflow.audit_log(number)
     names = state.keys.names({a.key_id for a in entries})
-    return [audit_out(a, names) for a in entries]
+    return [audit_out(a, state.workflow.clock, names) for a in entries]
