@@ -19,6 +19,7 @@ $(VENV)/.installed: pyproject.toml
 
 ingest: setup
 	$(QI) ingest corpora/tangshan-demo
+	$(QI) seed load corpora/enterprise-demo
 
 index: ingest
 	$(QI) index

@@ -17,7 +17,7 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.routes import admin, demands, exports, lookups, search, stats
+from api.routes import admin, demands, enterprise, exports, lookups, proactive, search, stats, tracking
 from api.security import WidgetCors
 from api.state import AppState
 from engine.config import Settings
@@ -96,7 +96,8 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
     app.state.qi = state
     install_error_handlers(app)
     app.add_middleware(WidgetCors, keys_of=lambda: state.keys)
-    for router in (search.router, lookups.router, demands.router, exports.router, admin.router, stats.router):
+    for router in (search.router, lookups.router, demands.router, exports.router, admin.router, stats.router,
+                   enterprise.router, tracking.router, proactive.router):
         app.include_router(router)
     _docs(app)
     _pages(app)
@@ -131,6 +132,9 @@ def _pages(app: FastAPI) -> None:
     app.add_api_route("/", page("index.html"), include_in_schema=False)
     app.add_api_route("/console", page("console.html"), include_in_schema=False)
     app.add_api_route("/console/print/{number}", page("print.html"), include_in_schema=False)
+    app.add_api_route("/my", page("my.html"), include_in_schema=False)
+    app.add_api_route("/track", page("track.html"), include_in_schema=False)
+    app.add_api_route("/proactive", page("proactive.html"), include_in_schema=False)
     app.add_api_route("/widget/qi-recommend.js", page("widget/qi-recommend.js"), include_in_schema=False)
     app.add_api_route("/console/", lambda: RedirectResponse("/console"), include_in_schema=False)
     app.add_api_route("/favicon.ico", lambda: Response(status_code=204), include_in_schema=False)

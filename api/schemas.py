@@ -237,6 +237,9 @@ class DemandIn(Strict):
     region: str | None = Field(None, max_length=60)
     contact_person: str | None = Field(None, max_length=60)
     contact_phone: str | None = Field(None, max_length=30, pattern=r"^[0-9+\- ]{5,30}$")
+    enterprise_name: str | None = Field(None, max_length=200, description="who files it, as the filer writes it")
+    consent: bool | None = Field(None, description="the filer agrees to the handling of the personal data given; "
+                                                   "required from non-staff callers who give a contact")
 
 
 class MatchIn(Strict):
@@ -290,12 +293,14 @@ class DemandOut(BaseModel):
     updated_at: datetime
     steps: list[str] = Field(default_factory=list, description="the steps the state table allows next")
     events: list[EventOut] | None = None
+    tracking_code: str | None = Field(None, description="on filing only: the 查询码 to hand to the filer")
 
 
 class DemandAck(BaseModel):
     number: str
     status: str
     created_at: datetime
+    tracking_code: str | None = Field(None, description="查询码, shown once: GET /v1/track/{number}?code=...")
 
 
 class DemandList(BaseModel):

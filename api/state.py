@@ -20,6 +20,7 @@ from sqlalchemy import select
 from api.security import RateLimiter
 from engine.config import Settings
 from engine.encoders import Encoder, load_encoder
+from engine.enterprise_portal import EnterpriseServices
 from engine.errors import Conflict, IndexError_, NotFound, QiError
 from engine.keys import KeyStore
 from engine.messages import text as msg
@@ -40,6 +41,7 @@ class AppState:
         self.workflow = Workflow(self.db, settings.archive_prefix, settings.timezone)
         self.regions = searcher.regions if searcher else RegionIndex.load(settings.reference_dir, settings.home_city)
         self.rate_limiter = RateLimiter()
+        self.enterprise = EnterpriseServices.build(settings, self.db, self.workflow, self.regions)
         self._encoder: Encoder | None = searcher.encoder if searcher else None
         self._searcher = searcher
         self._searcher_error: str | None = None

@@ -9,7 +9,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from engine.config import Settings
+from engine.config import ROOT, Settings
 from engine.errors import QiError
 
 
@@ -59,6 +59,15 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("bench", help="latency and throughput of search and recommend, printed as figures")
     s.add_argument("--queries", type=Path, default=Path(__file__).resolve().parent.parent / "corpora/eval/dev.jsonl")
     s.add_argument("--rounds", type=int, default=3)
+    s.add_argument("what", nargs="?", choices=["scale"], help="scale: a synthetic province in a scratch folder")
+    s.add_argument("--capabilities", type=int, default=20_000, help="scale: capability lines")
+    s.add_argument("--standards", type=int, default=4_000, help="scale: standards")
+    s.add_argument("--experts", type=int, default=1_000, help="scale: experts")
+    s.add_argument("--equipment", type=int, default=1_000, help="scale: instruments")
+    s.add_argument("--max-texts", type=int, default=30_000, help="scale: budget of distinct dense texts")
+    s.add_argument("--vector-index", default="hnsw", choices=["flat", "hnsw", "ivf_sq"], help="scale: ANN kind")
+    s.add_argument("--scratch", type=Path, help="scale: scratch folder (default var/bench-scale)")
+    s.add_argument("--json", action="store_true")
 
     sub.add_parser("demo", help="a short demonstration of recommend on typical demands")
 
@@ -69,10 +78,18 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--demo-host-port", type=int,
                    help="also serve a demo portal page on this port (a different origin) embedding the widget")
 
+    s = sub.add_parser("seed", help="demo ledgers, certificates and standards lists for some demo enterprises")
+    seed = s.add_subparsers(dest="action", required=True)
+    k = seed.add_parser("generate", help="write the files (deterministic)")
+    k.add_argument("--out", type=Path, default=ROOT / "corpora" / "enterprise-demo")
+    k = seed.add_parser("load", help="load the files into the database")
+    k.add_argument("folder", type=Path, nargs="?", default=ROOT / "corpora" / "enterprise-demo")
+
     s = sub.add_parser("keys", help="API keys: create (prints the key once), list, revoke")
     keys = s.add_subparsers(dest="action", required=True)
     k = keys.add_parser("create")
-    k.add_argument("--role", required=True, choices=["staff", "public", "widget"])
+    k.add_argument("--role", required=True, choices=["staff", "public", "widget", "enterprise"])
+    k.add_argument("--enterprise", help="enterprise keys: the enterprise id it is bound to (e.g. EN0001)")
     k.add_argument("--name", default="", help="who holds it; a staff key must name the person (--name 张三)")
     k.add_argument("--origin", action="append", default=[], help="widget keys: an allowed origin (repeatable)")
     k.add_argument("--rate", type=int, help="requests per minute (default by role: staff 600, public 120, widget 60)")
@@ -86,6 +103,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--connections", type=int, default=32)
     s.add_argument("--duration", type=float, default=60.0)
     s.add_argument("--queries", type=Path, default=Path(__file__).resolve().parent.parent / "corpora/eval/dev.jsonl")
+    s.add_argument("--compare", action="store_true",
+                   help="also measure the in-process single-thread recommend rate on the same queries")
+    s.add_argument("--json", action="store_true", help="print only the figures, as JSON")
 
     s = sub.add_parser("lexicon", help="mine colloquial terms from the service records into corpora/lexicon/mined.tsv")
     s.add_argument("action", choices=["mine"])
@@ -217,9 +237,29 @@ def cmd_eval(settings: Settings, args) -> int:
     return 0
 
 
+def cmd_bench_scale(settings: Settings, args) -> int:
+    from engine.encoders import load_encoder
+    from engine.errors import InvalidInput
+    from engine.evaluation.province import ProvinceSize
+    from engine.evaluation.runner import read_queries
+    from engine.evaluation.scale_bench import dump, run_scale_bench
+
+    scratch = args.scratch or settings.cache_dir.parent / "bench-scale"
+    if (scratch / "indexes").resolve() == settings.index_dir.resolve():
+        raise InvalidInput(f"{scratch}/indexes is the demo's index folder: choose another --scratch")
+    size = ProvinceSize(args.capabilities, args.standards, args.experts, args.equipment, args.max_texts)
+    report = run_scale_bench(settings, scratch, size, read_queries(args.queries), load_encoder(settings.encoder),
+                             args.vector_index, log=(lambda *a: print(*a, file=sys.stderr)))
+    print(dump(report) if args.json else json.dumps(report, ensure_ascii=False, indent=2))
+    return 0
+
+
 def cmd_bench(settings: Settings, args) -> int:
     from engine.evaluation.metrics import percentile
     from engine.evaluation.runner import read_queries
+
+    if args.what == "scale":
+        return cmd_bench_scale(settings, args)
 
     started = time.perf_counter()
     searcher = _searcher(settings)
@@ -286,7 +326,7 @@ def cmd_keys(settings: Settings, args) -> int:
 
     store = KeyStore(_db(settings))
     if args.action == "create":
-        key = store.create(args.role, args.name, args.origin, args.rate)
+        key = store.create(args.role, args.name, args.origin, args.rate, args.enterprise)
         print(key)
         print(f"qi keys: created a {args.role} key; it is shown only now, store it safely", file=sys.stderr)
     elif args.action == "list":
@@ -300,19 +340,47 @@ def cmd_keys(settings: Settings, args) -> int:
     return 0
 
 
+def cmd_seed(settings: Settings, args) -> int:
+    from engine import seeding
+    from engine.enterprise_portal import EnterpriseServices
+    from engine.regions import RegionIndex
+    from engine.workflow import Workflow
+
+    if args.action == "generate":
+        written = seeding.generate(settings.corpus_dir, args.out)
+        where = args.out
+    else:
+        db = _db(settings)
+        regions = RegionIndex.load(settings.reference_dir, settings.home_city)
+        services = EnterpriseServices.build(settings, db, Workflow(db), regions)
+        written = seeding.load(db, services.ledgers, args.folder)
+        where = settings.database_url
+    print(f"{written.ledgers} ledgers ({written.instruments} instruments), {written.certificates} certificates, "
+          f"{written.standards} standards -> {where}")
+    return 0
+
+
 def cmd_loadtest(settings: Settings, args) -> int:
     from engine.evaluation.loadtest import run_load
     from engine.evaluation.runner import read_queries
 
     texts = [q["query"] for q in read_queries(args.queries)]
     report = run_load(args.url, args.key, texts, args.connections, args.duration)
-    print(json.dumps(report, ensure_ascii=False))
+    if args.compare:
+        from engine.evaluation.loadtest import in_process_rate
+
+        report["in_process_per_s"] = in_process_rate(_searcher(settings), texts, min(args.duration, 30.0))
+    if args.json:
+        keys = ["requests_per_s", "p50_ms", "p99_ms", "errors"] + (["in_process_per_s"] if args.compare else [])
+        print(json.dumps({k: report[k] for k in keys}))
+    else:
+        print(json.dumps(report, ensure_ascii=False))
     return 0 if report["errors"] == 0 else 1
 
 
 COMMANDS = {"ingest": cmd_ingest, "index": cmd_index, "search": cmd_search, "recommend": cmd_recommend,
             "eval": cmd_eval, "bench": cmd_bench, "demo": cmd_demo, "lexicon": cmd_lexicon, "serve": cmd_serve,
-            "keys": cmd_keys, "loadtest": cmd_loadtest}
+            "keys": cmd_keys, "loadtest": cmd_loadtest, "seed": cmd_seed}
 
 if __name__ == "__main__":
     sys.exit(main())

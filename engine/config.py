@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     # Requests without a key act as the `public` role (the self-search page), rate-limited per client address.
     anonymous_public: bool = True
     anonymous_rate_per_minute: int = 120
+    # Wrong tracking codes an address may try per minute before every attempt is refused for a while.
+    track_failures_per_minute: int = 10
     # How often a worker checks whether another process swapped in a new index.
     index_check_seconds: float = 2.0
 

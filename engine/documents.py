@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from engine.storage import models as m
 from engine.text.codes import find_codes
@@ -61,20 +61,20 @@ def build_documents(session: Session) -> dict[str, list[Document]]:
 
 
 def _capability_docs(session: Session, titles: dict[str, str]):
-    agencies = session.scalars(
-        select(m.Agency).options(selectinload(m.Agency.capabilities)).order_by(m.Agency.id)
+    # Plain rows, not ORM objects: a province has a million capability lines.
+    a, c = m.Agency, m.Capability
+    rows = session.execute(
+        select(a.id, a.kind, c.position, c.category, c.service, c.object, c.scope, c.basis)
+        .join(c, c.agency_id == a.id).order_by(a.id, c.position)
     )
-    for agency in agencies:
-        kind = KIND_LABELS.get(agency.kind, agency.kind)
-        for cap in agency.capabilities:
-            basis_titles = [titles[b] for b in cap.basis if b in titles]
-            what = f"{cap.object}{cap.service}"
-            text = " ".join(
-                [what, cap.object, cap.category, cap.service, cap.scope or "", " ".join(cap.basis),
-                 " ".join(basis_titles), kind]
-            )
-            dense = f"{what}：{cap.scope or ''}；依据 {'、'.join(basis_titles or cap.basis)}；{kind}"
-            yield Document(agency.id, text, dense, {"position": cap.position})
+    for agency_id, agency_kind, position, category, service, obj, scope, basis in rows:
+        kind = KIND_LABELS.get(agency_kind, agency_kind)
+        basis = basis or []
+        basis_titles = [titles[b] for b in basis if b in titles]
+        what = f"{obj}{service}"
+        text = " ".join([what, obj, category, service, scope or "", " ".join(basis), " ".join(basis_titles), kind])
+        dense = f"{what}：{scope or ''}；依据 {'、'.join(basis_titles or basis)}；{kind}"
+        yield Document(agency_id, text, dense, {"position": position})
 
 
 def _expert_doc(e: m.Expert, titles: dict[str, str]) -> Document:
@@ -94,5 +94,7 @@ def _equipment_doc(e: m.Equipment) -> Document:
 
 def _standard_doc(s: m.Standard) -> Document:
     text = " ".join([s.code, s.title, s.title, s.kind or "", s.scope or ""])
-    dense = f"{s.code} {s.title}：{s.scope or ''}"
+    # The code is matched exactly by the catalogue and BM25; the encoder reads what the standard is about, so the
+    # editions of one title share a vector (and a province's catalogue stays within the embedding budget).
+    dense = f"{s.title}：{s.scope or ''}"
     return Document(s.code, text, dense)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from engine.config import Settings
 from engine.documents import build_documents
 from engine.encoders import Encoder
+from engine.index.embedding_cache import EmbeddingCache
 from engine.index.store import build_index
 from engine.storage import models as m
 from engine.storage.db import Database
@@ -34,4 +35,8 @@ def build(settings: Settings, db: Database, encoder: Encoder, lexicon: Lexicon) 
     tokenizer = DomainTokenizer(domain_words(db, lexicon))
     with db.session() as s:
         documents = build_documents(s)
-    return build_index(settings.index_dir, documents, tokenizer, encoder, settings.vector_index)
+    cache = EmbeddingCache(settings.cache_dir / "embeddings.sqlite")
+    try:
+        return build_index(settings.index_dir, documents, tokenizer, encoder, settings.vector_index, cache)
+    finally:
+        cache.close()

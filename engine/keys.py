@@ -1,5 +1,6 @@
 """API keys with roles (§7.5): `staff` (everything), `public` (search, lookups, recommend), `widget` (recommend and
-suggest, from its configured origins only).
+suggest, from its configured origins only), `enterprise` (what `public` may, plus its own enterprise's demands,
+ledger, certificates and standards; the key is bound to one enterprise).
 
 A key reads `qi_<id>_<secret>`; only SHA-256 of the secret is stored (the secret is 32 random bytes, so a plain
 hash is enough; there is nothing to brute-force). Lookups are cached for a few seconds per process, so a revoked
@@ -22,16 +23,19 @@ from engine.errors import InvalidInput, NotFound, Unauthorized
 from engine.messages import text as msg
 from engine.storage import models as m
 from engine.storage.db import Database
+from engine.storage.enterprise_tables import EnterpriseKey
 from engine.workflow import utcnow
 
-ROLES = ("staff", "public", "widget")
+ROLES = ("staff", "public", "widget", "enterprise")
 # What each role may do; the API names the permission each route needs.
 PERMISSIONS = {
     "staff": frozenset({"recommend", "suggest", "search", "lookup", "demand.create", "demand", "admin", "personal"}),
     "public": frozenset({"recommend", "suggest", "search", "lookup", "demand.create"}),
     "widget": frozenset({"recommend", "suggest"}),
+    # `own` is checked against the enterprise the key is bound to (engine.enterprises.check_access).
+    "enterprise": frozenset({"recommend", "suggest", "search", "lookup", "demand.create", "own"}),
 }
-DEFAULT_RATE = {"staff": 600, "public": 120, "widget": 60}  # requests per minute
+DEFAULT_RATE = {"staff": 600, "public": 120, "widget": 60, "enterprise": 120}  # requests per minute
 CACHE_SECONDS = 5.0
 
 
@@ -44,6 +48,7 @@ class Principal:
     origins: tuple[str, ...] = ()
     rate_per_minute: int = DEFAULT_RATE["public"]
     name: str = ""  # a staff key names the person who holds it (张三); the timeline and audit show it
+    enterprise_id: str | None = None  # the enterprise an `enterprise` key is bound to
 
     def can(self, permission: str) -> bool:
         return permission in PERMISSIONS[self.role]
@@ -69,7 +74,8 @@ class KeyStore:
         self._lock = threading.Lock()
         self._origins: tuple[float, frozenset[str]] = (0.0, frozenset())
 
-    def create(self, role: str, name: str = "", origins: list[str] | None = None, rate: int | None = None) -> str:
+    def create(self, role: str, name: str = "", origins: list[str] | None = None, rate: int | None = None,
+               enterprise_id: str | None = None) -> str:
         """Store a new key and return it in clear, the only time it is ever shown."""
         if role not in ROLES:
             raise InvalidInput(msg("keys.unknown_role", role=role, choices=ROLES))
@@ -81,8 +87,14 @@ class KeyStore:
             raise InvalidInput(msg("keys.widget_needs_origin"))
         if rate is not None and rate < 1:
             raise InvalidInput(msg("keys.rate_too_low"))
+        if (role == "enterprise") != (enterprise_id is not None):
+            raise InvalidInput("企业密钥须用 --enterprise 指定所属企业编号，其他密钥不能指定")
         key_id, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
         with self.db.session() as s:
+            if enterprise_id is not None:
+                if s.get(m.Enterprise, enterprise_id) is None:
+                    raise NotFound(f"没有企业 {enterprise_id}")
+                s.add(EnterpriseKey(key_id=key_id, enterprise_id=enterprise_id))
             s.add(m.ApiKey(id=key_id, secret_hash=_hash(secret), role=role, name=name, origins=origins,
                            rate_per_minute=rate or DEFAULT_RATE[role], created_at=utcnow()))
         return f"qi_{key_id}_{secret}"
@@ -128,9 +140,11 @@ class KeyStore:
             return None
         with self.db.session() as s:
             key = s.get(m.ApiKey, parts[1])
+            bound = s.get(EnterpriseKey, key.id) if key is not None and key.role == "enterprise" else None
         if key is None or key.revoked_at is not None or not hmac.compare_digest(key.secret_hash, _hash(parts[2])):
             return None
-        return Principal(key.id, key.role, tuple(key.origins or ()), key.rate_per_minute, key.name or "")
+        return Principal(key.id, key.role, tuple(key.origins or ()), key.rate_per_minute, key.name or "",
+                         bound.enterprise_id if bound else None)
 
     def widget_origins(self) -> frozenset[str]:
         """Every origin some live widget key allows: what a CORS preflight (which carries no key) may be told."""

@@ -9,25 +9,26 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import asdict
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from engine.config import Settings
 from engine.demand import Demand, analyze
 from engine.documents import KIND_LABELS, TARGETS
 from engine.encoders import Encoder, load_encoder
 from engine.errors import InvalidInput
+from engine.index.candidates import Candidates, generate
 from engine.index.store import Collection, IndexSet, load_index
 from engine.messages import text as msg
 from engine.ranking import rules
 from engine.ranking.filters import Filters, facet_counts
-from engine.ranking.fusion import aggregate, convex_fusion, top_k
+from engine.ranking.fusion import aggregate
 from engine.ranking.results import Hit, MatchedCapability, Reason, Recommendation, SearchResult
 from engine.ranking.standards import StandardCatalogue
-from engine.ranking.views import AgencyView, CapabilityView, QualificationView
+from engine.records import AgencyRecords, offered_objects
 from engine.regions import RegionIndex
 from engine.storage import models as m
 from engine.storage.db import Database
@@ -39,6 +40,7 @@ DENSE_WEIGHT = {"agency": 0.35, "expert": 0.35, "equipment": 0.3, "standard": 0.
 EXPANSION_WEIGHT = 0.6
 SERVICE_MISMATCH = 0.8
 CANDIDATES = 300
+QUERY_VECTOR_CACHE = 2048
 POOL = 100  # hits ranked for a filtered, paged search; facets count them
 EXCLUDED_SHOWN = 0.6  # list an excluded agency when its match was at least this close to the best
 
@@ -53,30 +55,35 @@ def load_mandatory_terms(lexicon_dir: Path) -> frozenset[str]:
 
 
 class Searcher:
-    def __init__(self, settings: Settings, db: Database, encoder: Encoder | None = None) -> None:
+    def __init__(self, settings: Settings, db: Database, encoder: Encoder | None = None, exact: bool = False) -> None:
         self.settings = settings
+        self.exact = exact  # brute-force nearest vectors instead of the ANN index (the oracle of the fast path)
         self.db = db
         self.encoder = encoder or load_encoder(settings.encoder)
         self.regions = RegionIndex.load(settings.reference_dir, settings.home_city)
         self.lexicon = load_lexicon(settings.lexicon_dir)
         self.mandatory_terms = load_mandatory_terms(settings.lexicon_dir)
+        # Repeated demands (the widget's debounced typing, popular questions) skip the encoder.
+        self.query_vector = lru_cache(maxsize=QUERY_VECTOR_CACHE)(self._encode_query)
         self.reload()
+
+    def _encode_query(self, text: str) -> np.ndarray:
+        vector = self.encoder.encode_queries([text])[0]
+        vector.setflags(write=False)  # shared by every caller of the cache
+        return vector
 
     def reload(self) -> None:
         """(Re)read the index and the records; a new index is picked up without restarting."""
         self.index: IndexSet = load_index(self.settings.index_dir, self.encoder)
         self._doc_tokens: dict[str, frozenset[str]] = {}  # explanation tokens, filled as documents are shown
+        self.agencies = AgencyRecords(self.db)  # read by id when a candidate needs one
         with self.db.session() as s:
-            agencies = s.scalars(
-                select(m.Agency).options(selectinload(m.Agency.capabilities), selectinload(m.Agency.qualifications))
-            ).all()
-            self.agencies = {a.id: _agency_view(a) for a in agencies}
             self.experts = {e.id: e for e in s.scalars(select(m.Expert))}
             self.equipment = {e.id: e for e in s.scalars(select(m.Equipment))}
             self.catalogue = StandardCatalogue(list(s.scalars(select(m.Standard))))
             for obj in [*self.experts.values(), *self.equipment.values()]:
                 s.expunge(obj)
-        self.suggester = Suggester.build(self.agencies, self.catalogue, self.lexicon)
+        self.suggester = Suggester.from_counts(*offered_objects(self.db), self.catalogue, self.lexicon)
 
     # ---- the shared retrieval core -------------------------------------------------------------
     def _prepare(
@@ -86,19 +93,18 @@ class Searcher:
         if not 1 <= limit <= 100:
             raise InvalidInput(msg("search.limit_range", low=1, high=100))
         demand = analyze(text, self.regions, self.lexicon, region, self.mandatory_terms)
-        qvec = self.encoder.encode_queries([demand.search_text])[0]
+        qvec = self.query_vector(demand.search_text)
         return demand, qvec, as_of or self.settings.today()
 
-    def retrieve(self, collection: Collection, demand: Demand, qvec: np.ndarray) -> np.ndarray:
-        """Fused lexical + dense score of every document in a collection."""
+    def retrieve(self, collection: Collection, demand: Demand, qvec: np.ndarray) -> Candidates:
+        """The collection's candidates for a demand (BM25 postings + nearest vectors), fused, best first."""
         tok = self.index.tokenizer
         tokens = tok.tokenize(demand.normalized)
         seen = set(tokens)
         extra = [t for t in tok.tokenize(demand.expansion) if t not in seen] if demand.expansion else []
         weights = {t: EXPANSION_WEIGHT for t in extra}
-        lexical = collection.bm25.score(tokens + extra, weights)
-        dense = collection.dense.all_scores(qvec)
-        return convex_fusion(lexical, dense, DENSE_WEIGHT[collection.target])
+        return generate(collection, tokens + extra, weights, qvec, DENSE_WEIGHT[collection.target],
+                        exact=self.exact)
 
     def query_words(self, demand: Demand) -> list[str]:
         """The demand's words (no bigrams) that explanations report when a document has them too."""
@@ -162,14 +168,12 @@ class Searcher:
         self, demand: Demand, qvec: np.ndarray, limit: int, as_of: date, filters: Filters | None = None
     ) -> tuple[list[Hit], list[Hit]]:
         coll = self.index.collections["agency"]
-        scores = self.retrieve(coll, demand, qvec)
+        candidates = self.retrieve(coll, demand, qvec)
         per_agency: dict[str, list[tuple[float, int, list[Reason]]]] = defaultdict(list)
         blocked: dict[str, list[Reason]] = {}  # barred and shown, with the reason
         barred: set[str] = set()
-        top = top_k(scores, CANDIDATES)
-        shown_from = EXCLUDED_SHOWN * float(scores[top[0]]) if top.size else 0.0
-        for row in top:
-            base = float(scores[row])
+        shown_from = EXCLUDED_SHOWN * float(candidates.scores[0]) if len(candidates) else 0.0
+        for row, base in candidates.top(CANDIDATES):
             if base <= 0:
                 break
             doc = coll.docs[row]
@@ -249,10 +253,8 @@ class Searcher:
         """Rank a collection whose rules only scale scores: `judge` gives title and reasons for every candidate,
         `details_of` the shown fields, for the hits kept only."""
         coll = self.index.collections[target]
-        scores = self.retrieve(coll, demand, qvec)
         ranked = []
-        for row in top_k(scores, CANDIDATES):
-            base = float(scores[row])
+        for row, base in self.retrieve(coll, demand, qvec).top(CANDIDATES):
             if base <= 0:
                 break
             doc = coll.docs[row]
@@ -309,8 +311,8 @@ class Searcher:
     # ---- standards ------------------------------------------------------------------------------------
     def _standards(self, demand: Demand, qvec: np.ndarray, limit: int, as_of: date):
         coll = self.index.collections["standard"]
-        scores = self.retrieve(coll, demand, qvec)
-        text_scores = {coll.docs[i].key: float(scores[i]) for i in top_k(scores, CANDIDATES) if scores[i] > 0}
+        text_scores = {coll.docs.key(row): score for row, score in self.retrieve(coll, demand, qvec).top(CANDIDATES)
+                       if score > 0}
         ranked = self.catalogue.rank(demand, text_scores, as_of)
         words = self.query_words(demand)
         hits = []
@@ -333,11 +335,3 @@ def describe(demand: Demand) -> dict:
         "services": sorted(demand.services),
     }
 
-
-def _agency_view(a: m.Agency) -> AgencyView:
-    return AgencyView(
-        a.id, a.name, a.kind, a.region, a.city, tuple(a.service_area or ()), a.status,
-        tuple(QualificationView(q.type, q.number, q.valid_until) for q in a.qualifications),
-        tuple(CapabilityView(c.category, c.service, c.object, c.scope, tuple(c.basis or ()), c.limits)
-              for c in a.capabilities),
-    )

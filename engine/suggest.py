@@ -34,21 +34,16 @@ class Suggester:
         self._entries = [(s, pop, _key(s.label)) for s, pop in entries]
 
     @classmethod
-    def build(cls, agencies, catalogue, lexicon=None) -> Suggester:
-        objects: dict[str, set[str]] = {}
-        for a in agencies.values():
-            if a.status != "正常":
-                continue
-            for c in a.capabilities:
-                objects.setdefault(c.object, set()).add(a.id)
+    def from_counts(cls, object_counts: dict[str, int], agency_names: list[tuple[str, str, str]], catalogue,
+                    lexicon=None) -> Suggester:
+        """From how many agencies in service offer each object, and their (id, name, region)."""
         entries: list[tuple[Suggestion, float]] = [
-            (Suggestion("object", obj, None, f"{len(ids)} 家机构"), float(len(ids))) for obj, ids in objects.items()
+            (Suggestion("object", obj, None, f"{n} 家机构"), float(n)) for obj, n in object_counts.items()
         ]
         if lexicon is not None:  # 地磅 -> 数字指示秤: everyday words people type, from the hand-written lexicon
             entries += [(Suggestion("term", e.term, None, "、".join(e.formal[:3])), 0.8)
                         for e in lexicon.entries.values() if e.source == "domain"]
-        entries += [(Suggestion("agency", a.name, a.id, a.region), 0.5)
-                    for a in agencies.values() if a.status == "正常"]
+        entries += [(Suggestion("agency", name, aid, region), 0.5) for aid, name, region in agency_names]
         entries += [(Suggestion("standard", s.code, s.code, f"{s.title}（{s.status}）"),
                      1.0 if s.status == "现行" else 0.0) for s in catalogue.by_code.values()]
         return cls(entries)

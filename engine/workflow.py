@@ -13,6 +13,7 @@ demand when it says so itself.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -93,7 +94,10 @@ class Workflow:
     def create(
         self, actor: Actor, text: str, channel: str, enterprise_id: str | None = None, region: str | None = None,
         contact_person: str | None = None, contact_phone: str | None = None,
+        received: dict[str, Any] | None = None, attach: Callable[[Session, m.DemandRecord], None] | None = None,
     ) -> m.DemandRecord:
+        """`received` adds to the first step's data (an online filer's enterprise name, consent); `attach` writes
+        more rows in the same transaction (the hashed tracking code), so the demand and they commit together."""
         text = (text or "").strip()
         if not text:
             raise InvalidInput(msg("demand.text_empty"))
@@ -115,9 +119,11 @@ class Workflow:
                 contact_phone=contact_phone, status=RECEIVED, created_at=now, updated_at=now, created_by=actor.key_id,
             )
             demand.events.append(m.DemandEvent(kind="received", at=now, actor=actor.key_id,
-                                               data=_jsonable({"channel": channel, "enterprise_id": enterprise_id,
-                                                               "by": actor.name})))
+                                               data=_jsonable({**(received or {}), "channel": channel,
+                                                               "enterprise_id": enterprise_id, "by": actor.name})))
             s.add(demand)
+            if attach is not None:
+                attach(s, demand)
             self._audit(s, actor, "demand.create", demand.number, now)
         return demand
 

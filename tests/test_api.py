@@ -244,7 +244,7 @@ def test_station_serves_guidance_itself_with_an_appointment(client, keys):
 
 def test_public_callers_may_file_a_demand_but_not_read_it(client, keys):
     r = client.post("/v1/demands", json={"text": "想办ISO9001", "channel": "线上平台"}, headers=h(keys["public"]))
-    assert r.status_code == 201 and set(r.json()) == {"number", "status", "created_at"}
+    assert r.status_code == 201 and set(r.json()) == {"number", "status", "created_at", "tracking_code"}
     assert_error(client.get(f"/v1/demands/{r.json()['number']}", headers=h(keys["public"])), 403)
     assert_error(client.post("/v1/demands", json={"text": "x", "channel": "飞鸽"}, headers=h(keys["public"])), 422)
     assert_error(client.get("/v1/demands/TS-1999-000001", headers=h(keys["staff"])), 404, "not_found")

@@ -23,7 +23,8 @@ from api.schemas import (
 )
 from api.security import actor_of, require
 from engine.demand_list import SORTS, DemandQuery, agency_names, enterprise_names
-from engine.errors import InvalidInput
+from engine.enterprise_portal import check_access
+from engine.errors import Forbidden, InvalidInput
 from engine.keys import Principal
 from engine.localtime import StationClock
 from engine.messages import text as msg
@@ -70,8 +71,10 @@ def _one(state, d: m.DemandRecord) -> dict:
 @router.post("", status_code=201, response_model=DemandAck | DemandOut, responses=ERRORS)
 def create(body: DemandIn, request: Request,
            principal: Annotated[Principal, Depends(require("demand.create"))]) -> dict:
-    """需求收集: store the demand and issue its archive number (unique and gapless, §7.3.4). It is committed
-    before this answers. Staff get the record back; public callers get the number to quote."""
+    """需求收集: store the demand and issue its archive number (unique and gapless, §7.3.4) and a tracking code
+    (查询码, stored hashed, shown only in this answer). It is committed before this answers. Staff get the record
+    back; other callers the number and the code. An enterprise key files for its own enterprise; a non-staff
+    caller who gives a contact must consent to its handling."""
     state = state_of(request)
     region = None
     if body.region:
@@ -79,11 +82,22 @@ def create(body: DemandIn, request: Request,
         if where is None:
             raise InvalidInput(msg("region.unknown", region=body.region))
         region = where.name
-    d = state.workflow.create(actor_of(request, principal), body.text, body.channel, body.enterprise_id,
-                              region, body.contact_person, body.contact_phone)
+    enterprise_id = body.enterprise_id
+    if principal.role == "enterprise":
+        check_access(principal, enterprise_id or principal.enterprise_id)
+        enterprise_id = principal.enterprise_id
+    elif not principal.can("demand") and enterprise_id is not None:
+        raise Forbidden("只有工作人员或该企业的密钥可以指定企业编号")
+    if not principal.can("demand") and (body.contact_person or body.contact_phone) and body.consent is not True:
+        raise InvalidInput("留下联系人或电话须同意服务站为办理本需求处理这些个人信息（consent: true）")
+    received = {k: v for k, v in (("enterprise_name", body.enterprise_name), ("consent", body.consent)) if v}
+    filed = state.enterprise.portal.file(actor_of(request, principal), body.text, body.channel, enterprise_id,
+                                         region, body.contact_person, body.contact_phone, received)
+    d = filed.demand
     if principal.can("demand"):
-        return _one(state, d)
-    return {"number": d.number, "status": d.status, "created_at": state.workflow.clock.local(d.created_at)}
+        return {**_one(state, d), "tracking_code": filed.tracking_code}
+    return {"number": d.number, "status": d.status, "created_at": state.workflow.clock.local(d.created_at),
+            "tracking_code": filed.tracking_code}
 
 
 def demand_query(

@@ -65,3 +65,15 @@ def run_load(url: str, key: str | None, texts: list[str], connections: int, dura
         "p99_ms": round(percentile(latencies, 99), 1) if latencies else None,
         "statuses": statuses, "errors": sum(v for k, v in statuses.items() if k != "200"),
     }
+
+
+def in_process_rate(searcher, texts: list[str], seconds: float) -> float:
+    """Recommends per second in this process, one thread, over the same demands (limit 10, as the load sends),
+    after one pass that warms the same caches the server's workers have warmed."""
+    for text in texts:
+        searcher.recommend(text, limit=10)
+    done, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        searcher.recommend(texts[done % len(texts)], limit=10)
+        done += 1
+    return round(done / (time.perf_counter() - started), 1)

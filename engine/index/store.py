@@ -1,11 +1,13 @@
 """An index is a folder of plain files plus `manifest.json`; built in a temporary folder and swapped in atomically.
 
 Layout of `indexes/current/`:
-    manifest.json            what built it (encoder, dim, dictionary hash, counts, format version, build time)
+    manifest.json            what built it (encoder, dim, dictionary hash, counts, format version, build time and
+                             where it went, passages encoded vs served from the embedding cache)
     dictionary.txt           the tokenizer's domain words (its hash is in the manifest)
-    <target>.docs.jsonl      the documents, in row order
-    <target>.faiss           dense vectors
-    bm25_weights.npz, bm25_vocab.json   under <target>/
+    <target>/                keys.json, key_ids.npy, positions.npy, texts.bin, dense_texts.bin (the documents,
+                             columnar, see docstore); bm25_*.npy + bm25_vocab.json (postings); vectors.npy,
+                             text_rows.npy, vectors.faiss (distinct dense texts and their ANN index)
+Arrays are memory-mapped read-only on load.
 """
 
 from __future__ import annotations
@@ -25,18 +27,20 @@ from engine.documents import TARGETS, Document
 from engine.encoders import Encoder
 from engine.errors import IndexError_, IndexMismatch
 from engine.index.bm25 import BM25Index
-from engine.index.dense import DenseIndex
+from engine.index.docstore import DocStore
+from engine.index.embedding_cache import EmbeddingCache
+from engine.index.vectors import DocVectors
 from engine.text.tokenize import DomainTokenizer
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 
 
 @dataclass
 class Collection:
     target: str
-    docs: list[Document]
+    docs: DocStore
     bm25: BM25Index
-    dense: DenseIndex
+    vectors: DocVectors
 
 
 @dataclass
@@ -53,24 +57,45 @@ def build_index(
     tokenizer: DomainTokenizer,
     encoder: Encoder,
     vector_index: str = "flat",
+    cache: EmbeddingCache | None = None,
 ) -> dict:
-    """Build every collection into a temporary folder, then rename it to `index_dir/current`."""
+    """Build every collection into a temporary folder, then rename it to `index_dir/current`.
+
+    Dense texts go through the embedding cache (when given): only texts this encoder never saw are encoded.
+    """
     index_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=index_dir))
+    own_cache = cache is None
+    cache = cache or EmbeddingCache(tmp / ".embeddings.sqlite")
+    seconds = {"tokenize_bm25": 0.0, "encode": 0.0, "vector_index": 0.0, "write": 0.0}
     try:
-        counts = {}
+        counts, encoded, cached = {}, 0, 0
         for target in TARGETS:
             docs = documents.get(target, [])
             sub = tmp / target
             sub.mkdir()
-            BM25Index.build([tokenizer.tokenize(d.text) for d in docs]).save(sub)
-            vectors = encoder.encode_passages([d.dense_text for d in docs]) if docs else np.zeros((0, encoder.dim))
-            DenseIndex.build(vectors, vector_index).save(sub / "vectors.faiss")
-            with (sub / "docs.jsonl").open("w", encoding="utf-8") as fh:
-                for d in docs:
-                    fh.write(json.dumps(d.to_json(), ensure_ascii=False) + "\n")
+            t0 = time.perf_counter()
+            distinct: dict[str, int] = {}  # repeated lines are tokenized once
+            doc_texts = np.fromiter((distinct.setdefault(d.text, len(distinct)) for d in docs), dtype=np.int64,
+                                    count=len(docs))
+            BM25Index.build_grouped([tokenizer.tokenize(t) for t in distinct], doc_texts).save(sub)
+            t1 = time.perf_counter()
+            enc = cache.encode(encoder, [d.dense_text for d in docs])
+            encoded, cached = encoded + enc.encoded, cached + enc.cached
+            t2 = time.perf_counter()
+            DocVectors.build(enc.vectors, enc.rows, vector_index).save(sub)
+            t3 = time.perf_counter()
+            DocStore.write(sub, docs)
+            seconds["tokenize_bm25"] += t1 - t0
+            seconds["encode"] += t2 - t1
+            seconds["vector_index"] += t3 - t2
+            seconds["write"] += time.perf_counter() - t3
             counts[target] = len(docs)
+        if own_cache:
+            cache.close()
+            for leftover in tmp.glob(".embeddings.sqlite*"):
+                leftover.unlink()
         (tmp / "dictionary.txt").write_text("\n".join(tokenizer.words) + "\n", encoding="utf-8")
         manifest = {
             "format_version": FORMAT_VERSION,
@@ -79,6 +104,8 @@ def build_index(
             "dictionary_hash": tokenizer.dictionary_hash,
             "vector_index": vector_index,
             "counts": counts,
+            "passages": {"encoded": encoded, "cached": cached},
+            "seconds": {k: round(v, 2) for k, v in seconds.items()},
             "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "build_seconds": round(time.perf_counter() - started, 2),
         }
@@ -133,11 +160,13 @@ def load_index(index_dir: Path, encoder: Encoder, bigrams: bool = True) -> Index
     collections = {}
     for target in TARGETS:
         sub = folder / target
-        with (sub / "docs.jsonl").open(encoding="utf-8") as fh:
-            docs = [Document(**json.loads(line)) for line in fh]
-        dense = DenseIndex.load(sub / "vectors.faiss")
-        bm25 = BM25Index.load(sub)
-        if not (len(docs) == dense.size == bm25.n_docs == manifest["counts"].get(target)):
+        try:
+            docs = DocStore.load(sub)
+            vectors = DocVectors.load(sub)
+            bm25 = BM25Index.load(sub)
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise IndexMismatch(f"{sub} is missing or damaged ({exc}): rebuild with `qi index`") from None
+        if not (len(docs) == vectors.n_docs == bm25.n_docs == manifest["counts"].get(target)):
             raise IndexMismatch(f"{sub}: document, vector and BM25 counts disagree with the manifest; rebuild")
-        collections[target] = Collection(target, docs, bm25, dense)
+        collections[target] = Collection(target, docs, bm25, vectors)
     return IndexSet(folder, manifest, tokenizer, collections)

@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.storage import enterprise_tables  # noqa: F401 - registers the enterprise's tables
 from engine.storage.models import Base
 
 
