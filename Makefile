@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 QI := $(BIN)/qi
 
-.PHONY: setup browser postgres demo serve test ingest index lint bench loadtest clean vendor fonts
+.PHONY: setup browser postgres demo serve test test-fast ingest index lint bench loadtest clean vendor fonts
 
 setup: $(VENV)/.installed vendor fonts
 
@@ -76,6 +76,10 @@ serve: setup
 
 test: setup browser postgres
 	QI_TEST_POSTGRES_URL=$(PG_URL) $(BIN)/python -m pytest -q
+
+# The pure code and unit tests: no encoder, no index, no browser (well under a minute).
+test-fast: setup
+	$(BIN)/python -m pytest -q -m "not slow"
 
 lint: setup
 	$(BIN)/ruff check engine api tests

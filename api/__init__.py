@@ -1,2 +1,3 @@
-"""HTTP service over the engine (FastAPI). The routers, workflow and surfaces are tracked in their own issue;
-the engine's `Searcher` is already the whole of what a handler needs to call."""
+"""HTTP service over the engine (FastAPI): `create_app()` in app.py, one router per area in routes/, the pages in
+static/, and `qi serve` (cli.py, server.py). Routers check the caller, call one engine function and shape the
+answer; everything else is in `engine`, which never imports this package."""

@@ -8,8 +8,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt
 
-from engine.demand import MAX_TEXT
+from engine.jobs import JobInfo
+from engine.limits import MAX_PAGE, MAX_TEXT
 from engine.messages import text as msg
+from engine.ranking.results import Hit
+from engine.suggest import Suggestion
 from engine.workflow import CHANNELS, FOLLOW_UP_STATUSES
 
 Text = Field(min_length=1, max_length=MAX_TEXT,
@@ -51,33 +54,6 @@ class ErrorBody(BaseModel):
 
 
 # ---- results --------------------------------------------------------------------------------------------
-class ReasonOut(BaseModel):
-    code: str
-    text: str
-    effect: float = Field(description="factor applied to the score; 1 = information only, 0 = excluded")
-
-
-class CapabilityOut(BaseModel):
-    category: str
-    service: str
-    object: str
-    scope: str | None
-    basis: list[str]
-    limits: str | None
-    score: float
-
-
-class HitOut(BaseModel):
-    target: str
-    id: str
-    title: str
-    score: float
-    matched_terms: list[str]
-    capabilities: list[CapabilityOut]
-    reasons: list[ReasonOut]
-    details: dict[str, Any]
-
-
 class DemandReading(BaseModel):
     normalized: str
     region: str | None
@@ -91,18 +67,18 @@ class RecommendIn(Strict):
     text: str = Text
     region: str | None = Field(None, max_length=60, description="the enterprise's district or county, e.g. 乐亭县")
     enterprise_id: str | None = Field(None, max_length=32, description="takes the region from the enterprise record")
-    limit: StrictInt = Field(10, ge=1, le=50)
+    limit: StrictInt = Field(10, ge=1, le=MAX_PAGE)
     as_of: IsoDate | None = Field(None, description="rank as of this date (qualification validity); default today")
 
 
 class RecommendOut(BaseModel):
     query: str
     demand: DemandReading
-    agencies: list[HitOut]
-    experts: list[HitOut]
-    equipment: list[HitOut]
-    standards: list[HitOut]
-    excluded: list[HitOut]
+    agencies: list[Hit]
+    experts: list[Hit]
+    equipment: list[Hit]
+    standards: list[Hit]
+    excluded: list[Hit]
     station_serves: bool = Field(description="a guidance item the station serves itself (§6.1.3 a)")
 
 
@@ -111,22 +87,15 @@ class SearchOut(BaseModel):
     query: str
     total: int
     offset: int
-    hits: list[HitOut]
-    excluded: list[HitOut]
+    hits: list[Hit]
+    excluded: list[Hit]
     facets: dict[str, dict[str, int]]
     demand: DemandReading
 
 
-class SuggestionOut(BaseModel):
-    kind: Literal["object", "term", "agency", "standard"]
-    label: str
-    id: str | None
-    detail: str | None
-
-
 class SuggestOut(BaseModel):
     query: str
-    suggestions: list[SuggestionOut]
+    suggestions: list[Suggestion]
 
 
 # ---- lookups --------------------------------------------------------------------------------------------
@@ -149,86 +118,6 @@ class StandardLookupOut(BaseModel):
     editions: list[StandardOut] = Field(description="the edition asked for, or every edition of the family")
 
 
-class QualificationOut(BaseModel):
-    type: str
-    number: str | None
-    issuer: str | None
-    valid_from: date | None
-    valid_until: date | None
-    validity: Literal["valid", "expiring", "expired", "unknown"]
-
-
-class ContactOut(BaseModel):
-    person: str | None
-    phone: str | None
-    email: str | None
-
-
-class AgencyOut(BaseModel):
-    id: str
-    name: str
-    kind: str
-    kind_label: str
-    region: str
-    city: str | None
-    address: str | None
-    service_area: list[str]
-    status: str
-    turnaround_days: int | None
-    fee_level: str | None
-    qualifications: list[QualificationOut]
-    capabilities: list[dict[str, Any]]
-    contact: ContactOut | None = Field(None, description="staff keys only")
-
-
-class ExpertOut(BaseModel):
-    id: str
-    name: str
-    title: str | None
-    employer: str | None
-    employer_agency_id: str | None
-    region: str | None
-    domain: str | None
-    specialties: list[str]
-    qualifications: list[str]
-    years_experience: int | None
-    available: bool
-    phone: str | None = Field(None, description="staff keys only")
-    email: str | None = Field(None, description="staff keys only")
-    id_card: str | None = Field(None, description="staff keys only, masked")
-
-
-class EquipmentOut(BaseModel):
-    id: str
-    name: str
-    model: str | None
-    manufacturer: str | None
-    spec: str | None
-    owner: str | None
-    owner_agency_id: str | None
-    region: str | None
-    shareable: bool
-    fee: str | None
-    status: str
-    calibration_due: date | None
-
-
-class EnterpriseOut(BaseModel):
-    id: str
-    name: str
-    industry: str | None
-    region: str | None
-    size: str | None
-    credit_code: str | None
-    contact_person: str | None
-    contact_phone: str | None
-
-
-class EnterpriseList(BaseModel):
-    total: int
-    items: list[EnterpriseOut]
-
-
 # ---- the demand workflow --------------------------------------------------------------------------------
 class DemandIn(Strict):
     text: str = Text
@@ -243,7 +132,7 @@ class DemandIn(Strict):
 
 
 class MatchIn(Strict):
-    limit: StrictInt = Field(10, ge=1, le=50)
+    limit: StrictInt = Field(10, ge=1, le=MAX_PAGE)
 
 
 class DispatchIn(Strict):
@@ -316,19 +205,10 @@ class MatchOut(BaseModel):
 
 
 # ---- admin ----------------------------------------------------------------------------------------------
-class JobOut(BaseModel):
-    id: int
-    kind: str
-    status: Literal["queued", "running", "done", "failed"]
-    created_at: datetime
-    finished_at: datetime | None
-    detail: dict[str, Any]
-
-
 class UploadOut(BaseModel):
     loaded: dict[str, int]
     stored_as: list[str]
-    job: JobOut | None
+    job: JobInfo | None
 
 
 class HealthOut(BaseModel):

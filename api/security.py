@@ -9,7 +9,6 @@ the worst case; put a shared limiter (the proxy, or Redis) in front when that ma
 
 from __future__ import annotations
 
-import json
 import math
 import threading
 import time
@@ -18,10 +17,11 @@ from collections.abc import Callable
 from fastapi import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api.errors import qi_error_response
+from engine.audit import Actor
 from engine.errors import Forbidden, OriginNotAllowed, RateLimited, Unauthorized
 from engine.keys import Principal, normalize_origin
 from engine.messages import text as msg
-from engine.workflow import Actor
 
 ALLOWED_HEADERS = "X-API-Key, Authorization, Content-Type"
 
@@ -128,7 +128,7 @@ class WidgetCors:
         except Exception:
             allowed = False
         if scope["method"] == "OPTIONS" and "access-control-request-method" in headers:
-            await _preflight(send, origin if allowed else None)
+            await _preflight(scope, receive, send, origin if allowed else None)
             return
         if not allowed:
             await self.app(scope, receive, send)
@@ -151,13 +151,10 @@ def _same_origin(origin: str, scope: Scope, headers: dict[str, str]) -> bool:
     return origin.split("://", 1)[-1] == host
 
 
-async def _preflight(send: Send, origin: str | None) -> None:
+async def _preflight(scope: Scope, receive: Receive, send: Send, origin: str | None) -> None:
     if origin is None:
-        body = json.dumps({"error": {"code": "origin_not_allowed",
-                                     "message": msg("auth.origin_no_widget")}}, ensure_ascii=False).encode()
-        await send({"type": "http.response.start", "status": 403,
-                    "headers": [(b"content-type", b"application/json"), (b"vary", b"Origin")]})
-        await send({"type": "http.response.body", "body": body})
+        response = qi_error_response(OriginNotAllowed(msg("auth.origin_no_widget")), headers={"Vary": "Origin"})
+        await response(scope, receive, send)
         return
     await send({"type": "http.response.start", "status": 204, "headers": [
         (b"access-control-allow-origin", origin.encode("latin-1")),

@@ -1,4 +1,8 @@
-"""The `qi` command: ingest, index, search, recommend, eval, bench, demo, serve."""
+"""The `qi` command's engine half: ingest, index, search, recommend, eval, bench, demo, keys, loadtest, lexicon.
+
+`qi serve` lives with the server: the installed `qi` is `api.cli:main`, which adds it through `extra` (the engine
+never imports the API).
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,14 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from engine.config import ROOT, Settings
 from engine.errors import QiError
+from engine.vocabulary import ROLES, TARGETS
 
 
 def _date(text: str) -> date:
@@ -20,7 +27,17 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
-def _parser() -> argparse.ArgumentParser:
+@dataclass(frozen=True)
+class Command:
+    """A subcommand contributed from outside the engine (e.g. `serve` by the API)."""
+
+    name: str
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[Settings, argparse.Namespace], int]
+
+
+def _parser(extra: Iterable[Command] = ()) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="qi", description="Quality-infrastructure demand matching (DB1302/T 574-2023).")
     p.add_argument("--db", help="SQLAlchemy URL (default: QI_DATABASE_URL or var/qi.db)")
     p.add_argument("--index-dir", type=Path, help="index folder (default: QI_INDEX_DIR or indexes/)")
@@ -39,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
         s = sub.add_parser(name, help=helptext)
         s.add_argument("text")
         if name == "search":
-            s.add_argument("--target", default="agency", choices=["agency", "expert", "equipment", "standard"])
+            s.add_argument("--target", default="agency", choices=TARGETS)
         s.add_argument("--region", help="the enterprise's district/county, e.g. 乐亭县")
         s.add_argument("--limit", type=int, default=10)
         s.add_argument("--as-of", type=_date, help="ranking date (default today)")
@@ -71,13 +88,6 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("demo", help="a short demonstration of recommend on typical demands")
 
-    s = sub.add_parser("serve", help="run the HTTP API, the public page, the staff console and the widget")
-    s.add_argument("--host", default="127.0.0.1")
-    s.add_argument("--port", type=int, default=8000)
-    s.add_argument("--workers", type=int, default=1, help="worker processes, each loading the same index")
-    s.add_argument("--demo-host-port", type=int,
-                   help="also serve a demo portal page on this port (a different origin) embedding the widget")
-
     s = sub.add_parser("seed", help="demo ledgers, certificates and standards lists for some demo enterprises")
     seed = s.add_subparsers(dest="action", required=True)
     k = seed.add_parser("generate", help="write the files (deterministic)")
@@ -88,7 +98,7 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("keys", help="API keys: create (prints the key once), list, revoke")
     keys = s.add_subparsers(dest="action", required=True)
     k = keys.add_parser("create")
-    k.add_argument("--role", required=True, choices=["staff", "public", "widget", "enterprise"])
+    k.add_argument("--role", required=True, choices=ROLES)
     k.add_argument("--enterprise", help="enterprise keys: the enterprise id it is bound to (e.g. EN0001)")
     k.add_argument("--name", default="", help="who holds it; a staff key must name the person (--name 张三)")
     k.add_argument("--origin", action="append", default=[], help="widget keys: an allowed origin (repeatable)")
@@ -109,16 +119,20 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("lexicon", help="mine colloquial terms from the service records into corpora/lexicon/mined.tsv")
     s.add_argument("action", choices=["mine"])
+    for command in extra:
+        command.add_arguments(sub.add_parser(command.name, help=command.help))
     return p
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+def main(argv: list[str] | None = None, extra: Iterable[Command] = ()) -> int:
+    extra = list(extra)
+    args = _parser(extra).parse_args(argv)
+    commands = {**COMMANDS, **{c.name: c.run for c in extra}}
     overrides = {k: v for k, v in (("database_url", args.db), ("index_dir", args.index_dir),
                                     ("encoder", args.encoder)) if v}
     settings = Settings(**overrides)
     try:
-        return COMMANDS[args.command](settings, args)
+        return commands[args.command](settings, args)
     except QiError as exc:
         print(f"qi {args.command}: error: {exc.message}", file=sys.stderr)
         return 2
@@ -158,7 +172,7 @@ def cmd_ingest(settings: Settings, args) -> int:
 def cmd_index(settings: Settings, args) -> int:
     from engine.encoders import load_encoder
     from engine.indexing import build
-    from engine.search import load_lexicon
+    from engine.text.lexicon import load_lexicon
 
     manifest = build(settings, _db(settings), load_encoder(settings.encoder), load_lexicon(settings.lexicon_dir))
     counts = ", ".join(f"{n} {t}" for t, n in manifest["counts"].items())
@@ -315,12 +329,6 @@ def cmd_lexicon(settings: Settings, args) -> int:
     return 0
 
 
-def cmd_serve(settings: Settings, args) -> int:
-    from api.server import serve
-
-    return serve(settings, args.host, args.port, args.workers, args.demo_host_port)
-
-
 def cmd_keys(settings: Settings, args) -> int:
     from engine.keys import KeyStore
 
@@ -352,7 +360,7 @@ def cmd_seed(settings: Settings, args) -> int:
     else:
         db = _db(settings)
         regions = RegionIndex.load(settings.reference_dir, settings.home_city)
-        services = EnterpriseServices.build(settings, db, Workflow(db), regions)
+        services = EnterpriseServices.build(settings, db, Workflow(db, settings), regions)
         written = seeding.load(db, services.ledgers, args.folder)
         where = settings.database_url
     print(f"{written.ledgers} ledgers ({written.instruments} instruments), {written.certificates} certificates, "
@@ -379,7 +387,7 @@ def cmd_loadtest(settings: Settings, args) -> int:
 
 
 COMMANDS = {"ingest": cmd_ingest, "index": cmd_index, "search": cmd_search, "recommend": cmd_recommend,
-            "eval": cmd_eval, "bench": cmd_bench, "demo": cmd_demo, "lexicon": cmd_lexicon, "serve": cmd_serve,
+            "eval": cmd_eval, "bench": cmd_bench, "demo": cmd_demo, "lexicon": cmd_lexicon,
             "keys": cmd_keys, "loadtest": cmd_loadtest, "seed": cmd_seed}
 
 if __name__ == "__main__":

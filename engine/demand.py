@@ -9,13 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from engine.errors import InvalidInput
+from engine.limits import MAX_TEXT
 from engine.messages import text as msg
 from engine.regions import Region, RegionIndex
 from engine.text.codes import StandardCode, find_codes
 from engine.text.lexicon import Lexicon
 from engine.text.normalize import fold, normalize
-
-MAX_TEXT = 2000
 
 # Words that say which service is wanted; domain knowledge of how enterprises phrase requests.
 SERVICE_CUES: dict[str, tuple[str, ...]] = {
@@ -69,10 +68,7 @@ def analyze(
     folded = fold(text)
     where, source = None, None
     if region:
-        where = regions.resolve(region)
-        if where is None:
-            raise InvalidInput(msg("region.unknown", region=region))
-        source = "context"
+        where, source = regions.require(region), "context"
     else:
         where = regions.find_in_text(normalized)
         source = "text" if where else None

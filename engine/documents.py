@@ -14,27 +14,7 @@ from sqlalchemy.orm import Session
 
 from engine.storage import models as m
 from engine.text.codes import find_codes
-
-TARGETS = ("agency", "expert", "equipment", "standard")
-
-KIND_LABELS = {
-    "service_station": "质量基础设施一站式服务站",
-    "service_workstation": "质量技术服务工作站",
-    "legal_metrology": "法定计量检定机构",
-    "authorized_metrology": "授权计量检定站",
-    "calibration_lab": "计量校准实验室",
-    "special_equipment": "特种设备检验机构",
-    "ndt_company": "无损检测机构",
-    "exam_center": "考试中心",
-    "testing_lab": "检验检测机构",
-    "vehicle_inspection": "机动车检测站",
-    "certification_body": "认证机构",
-    "standards_service": "标准化服务机构",
-    "quality_consulting": "质量管理咨询机构",
-    "brand_consulting": "品牌咨询机构",
-    "ip_service": "知识产权服务中心",
-    "ip_agency": "知识产权代理机构",
-}
+from engine.vocabulary import kind_label
 
 
 @dataclass(frozen=True)
@@ -68,7 +48,7 @@ def _capability_docs(session: Session, titles: dict[str, str]):
         .join(c, c.agency_id == a.id).order_by(a.id, c.position)
     )
     for agency_id, agency_kind, position, category, service, obj, scope, basis in rows:
-        kind = KIND_LABELS.get(agency_kind, agency_kind)
+        kind = kind_label(agency_kind)
         basis = basis or []
         basis_titles = [titles[b] for b in basis if b in titles]
         what = f"{obj}{service}"

@@ -9,18 +9,20 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from engine.audit import Actor
 from engine.config import Settings
 from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
 from engine.keys import Principal
 from engine.ledger.catalogue import Catalogue
 from engine.ledger.service import Ledgers
+from engine.limits import MAX_TEXT
 from engine.proactive import Proactive
 from engine.regions import RegionIndex
 from engine.storage import models as m
 from engine.storage.db import Database
 from engine.tracking import AttemptLimiter, Tracker, attach_code, new_code, public_steps
 from engine.watch import Watch
-from engine.workflow import MAX_TEXT, Actor, Workflow
+from engine.workflow import Workflow
 
 ONLINE = "线上平台"
 

@@ -11,8 +11,13 @@
     │   └── OriginNotAllowed     a widget key used from an origin it was not issued for
     ├── RateLimited              the key used up its requests for now; `retry_after` seconds
     ├── ServiceUnavailable       a part the server needs is not installed (the 服务单's CJK font)
-    └── IndexError_              the index on disk is missing, corrupt or built for another setup
-        └── IndexMismatch        the manifest does not match the running encoder / dictionary / format
+    ├── IndexUnavailable         the index on disk is missing, corrupt or built for another setup
+    │   └── IndexMismatch        the manifest does not match the running encoder / dictionary / format
+    └── StorageUnsupported       the database URL names a backend the workflow cannot run on
+
+Each carries a `message` for people and, where a list helps, `details` (the rejected rows of an ingest). The API
+renders every one as `{"error": {"code", "message", "details"?}}` with its `status`; the CLI prints the message
+and exits non-zero.
 """
 
 from __future__ import annotations
@@ -22,9 +27,14 @@ class QiError(Exception):
     code = "qi_error"
     status = 500
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, details: list[str] | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.details = details or []
+
+    def headers(self) -> dict[str, str]:
+        """HTTP headers that go with the error answer."""
+        return {}
 
 
 class InvalidInput(QiError):
@@ -52,8 +62,11 @@ class IngestRejected(QiError):
     status = 422
 
     def __init__(self, message: str, rejected: list[str] | None = None) -> None:
-        super().__init__(message)
-        self.rejected = rejected or []
+        super().__init__(message, rejected)
+
+    @property
+    def rejected(self) -> list[str]:
+        return self.details
 
 
 class Unauthorized(QiError):
@@ -78,17 +91,25 @@ class RateLimited(QiError):
         super().__init__(message)
         self.retry_after = retry_after
 
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
 
 class ServiceUnavailable(QiError):
     code = "unavailable"
     status = 503
 
 
-class IndexError_(QiError):
+class IndexUnavailable(QiError):
     code = "index_unavailable"
     status = 503
 
 
-class IndexMismatch(IndexError_):
+class IndexMismatch(IndexUnavailable):
     code = "index_mismatch"
     status = 503
+
+
+class StorageUnsupported(QiError):
+    code = "storage_unsupported"
+    status = 500

@@ -11,9 +11,13 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.worksheet.worksheet import Worksheet
 
+from engine.demand_list import DemandQuery, agency_names, enterprise_names, search_demands
+from engine.errors import InvalidInput
 from engine.localtime import StationClock
+from engine.messages import text as msg
 from engine.privacy import mask_name, mask_phone
 from engine.storage import models as m
+from engine.storage.db import Database
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_ROWS = 50_000
@@ -105,3 +109,14 @@ def demand_list_xlsx(rows: list[dict[str, Any]], filters: str, masked: bool) -> 
     if masked:
         notes.append(MASKED_NOTE)
     return _book("需求台账（脱敏）" if masked else "需求台账", DEMAND_COLUMNS, rows, notes)
+
+
+def demand_table(db: Database, query: DemandQuery, clock: StationClock, masked: bool) -> list[dict[str, Any]]:
+    """Every demand the list's filters keep, in the list's order, as export rows (InvalidInput over MAX_ROWS)."""
+    with db.session() as s:
+        rows, total = search_demands(s, query, clock, MAX_ROWS, 0)
+        if total > MAX_ROWS:
+            raise InvalidInput(msg("export.too_many", count=total, limit=MAX_ROWS))
+        names = {**enterprise_names(s, {d.enterprise_id for d in rows}),
+                 **agency_names(s, {d.dispatched_to for d in rows})}
+    return demand_rows(rows, names, clock, masked)

@@ -10,21 +10,20 @@ agency or enterprise a row points at must exist. Reasons are Chinese (the messag
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from engine.errors import IngestRejected, InvalidInput
+from engine.jsonl import iter_lines
 from engine.messages import field_name, validation_problem
 from engine.messages import text as msg
 from engine.regions import RegionIndex
-from engine.schemas import SCHEMAS, AgencyIn, CapabilityRowIn, QualificationRowIn, StandardIn
+from engine.rows import SCHEMAS, AgencyIn, CapabilityRowIn, QualificationRowIn
 from engine.storage import models as m
 from engine.storage.db import Database
 from engine.text.codes import parse_code
@@ -70,16 +69,7 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
     """(line number, row) pairs; a row that cannot even be parsed comes as its error message."""
     suffix = path.suffix.lower()
     if suffix in (".jsonl", ".json"):
-        with path.open(encoding="utf-8-sig") as fh:
-            for lineno, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    yield lineno, msg("ingest.bad_json", problem=f"{exc.msg}，第 {exc.colno} 列")
-                    continue
-                yield lineno, row if isinstance(row, dict) else msg("ingest.bad_json", problem="应为 JSON 对象")
+        yield from iter_lines(path)
     elif suffix == ".csv":
         with path.open(encoding="utf-8-sig", newline="") as fh:
             # strict: an unclosed quote is a CSV error, not a row that swallows the rest of the file
@@ -234,9 +224,10 @@ def _store(session: Session, kind: str, row: Any) -> str | None:
             return msg("ingest.unknown_agency", field="agency_id", id=row.agency_id)
         _store_child(agency, kind, row)
     elif kind == "standards":
-        if parse_code(row.code) is None:
+        code = parse_code(row.code)
+        if code is None:
             return "code：" + msg("lookup.not_standard_code", text=row.code)
-        _store_standard(session, row)
+        session.merge(m.Standard(family=code.family, **row.model_dump()))
     else:
         table = {"experts": m.Expert, "equipment": m.Equipment, "enterprises": m.Enterprise,
                  "service_records": m.ServiceRecord}[kind]
@@ -275,16 +266,3 @@ def _store_child(agency: m.Agency, kind: str, row: CapabilityRowIn | Qualificati
             return
     items.append(factory(position=len(items), **data))
 
-
-def _store_standard(session: Session, row: StandardIn) -> None:
-    code = parse_code(row.code)
-    assert code is not None
-    session.merge(m.Standard(family=code.family, **row.model_dump()))
-    session.execute(delete(m.StandardReplacement).where(m.StandardReplacement.replacement == row.code))
-    links = {(old, row.code) for old in row.replaces}
-    if row.replaced_by:
-        links.add((row.code, row.replaced_by))
-    existing = set(session.execute(select(m.StandardReplacement.replaced, m.StandardReplacement.replacement)))
-    for old, new in links - existing:
-        session.add(m.StandardReplacement(replaced=old, replacement=new))
-    session.flush()

@@ -19,14 +19,14 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
+from engine.clock import utcnow
 from engine.errors import InvalidInput, NotFound, Unauthorized
 from engine.messages import text as msg
 from engine.storage import models as m
-from engine.storage.db import Database
+from engine.storage.db import Database, get_or_raise
 from engine.storage.enterprise_tables import EnterpriseKey
-from engine.workflow import utcnow
+from engine.vocabulary import ROLES
 
-ROLES = ("staff", "public", "widget", "enterprise")
 # What each role may do; the API names the permission each route needs.
 PERMISSIONS = {
     "staff": frozenset({"recommend", "suggest", "search", "lookup", "demand.create", "demand", "admin", "personal"}),
@@ -101,9 +101,7 @@ class KeyStore:
 
     def revoke(self, key_id: str) -> None:
         with self.db.session() as s:
-            key = s.get(m.ApiKey, key_id)
-            if key is None:
-                raise NotFound(msg("keys.not_found", key_id=key_id))
+            key = get_or_raise(s, m.ApiKey, key_id, msg("keys.not_found", key_id=key_id))
             key.revoked_at = key.revoked_at or utcnow()
         with self._lock:
             self._cache.clear()

@@ -20,6 +20,7 @@ from engine.storage import models as m
 from engine.storage.db import Database
 from engine.text.lexicon import Lexicon
 from engine.text.normalize import normalize
+from engine.vocabulary import ACTIVE
 
 # How requests are phrased around the thing needed: openings, closings and fillers.
 _WRAPPERS = [
@@ -97,7 +98,7 @@ def mine_lexicon(settings: Settings, db: Database) -> tuple[Path, int]:
             if r.agency_id
         ]
         agencies = s.scalars(select(m.Agency).options(selectinload(m.Agency.capabilities))).all()
-        agency_objects = {a.id: {c.object for c in a.capabilities} for a in agencies if a.status == "正常"}
+        agency_objects = {a.id: {c.object for c in a.capabilities} for a in agencies if a.status == ACTIVE}
     mined = mine(records, agency_objects)
     lexicon = Lexicon()
     for term, objects in mined.items():

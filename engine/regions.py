@@ -7,12 +7,15 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from engine.errors import InvalidInput
+from engine.messages import text as msg
 from engine.text.normalize import normalize
 
 # Service-area words wider than a city, and what they contain (province codes).
 WIDE_AREAS = {"全国": None, "京津冀": {"11", "12", "13"}, "河北省": {"13"}}
 _SUFFIX = re.compile(r"(自治县|自治旗|新区|区|县|市|旗)$")
-_ZONE = re.compile(r"^(?:河北)?(?:唐山市?)?(.+?)(经济技术开发区|技术产业开发区|经济开发区|开发区|管理区)$")
+_PROVINCE_SUFFIX = re.compile(r"(省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区)$")
+_ZONE_KINDS = "经济技术开发区|技术产业开发区|经济开发区|开发区|管理区"
 
 
 @dataclass(frozen=True)
@@ -34,20 +37,50 @@ class Region:
         return self.code[:2]
 
 
+@dataclass(frozen=True)
+class LocalPrefixes:
+    """What a local writer may put before a place of the home city: the province's short name, then the city's
+    name with or without 市 (河北, 唐山市, 唐山 for 唐山市)."""
+
+    province: str = ""
+    city: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, home_city: str, home_province: str) -> LocalPrefixes:
+        city = tuple(dict.fromkeys((home_city, home_city.removesuffix("市"))))
+        return cls(_PROVINCE_SUFFIX.sub("", home_province), city)
+
+    def all(self) -> tuple[str, ...]:
+        return tuple(p for p in (self.province, *self.city) if p)
+
+    def zone(self) -> re.Pattern[str]:
+        """A development zone's name: optional province and city, the zone's own name, its kind."""
+        province = f"(?:{re.escape(self.province)})?" if self.province else ""
+        city = f"(?:{'|'.join(map(re.escape, self.city))})?" if self.city else ""
+        return re.compile(rf"^{province}{city}(.+?)({_ZONE_KINDS})$")
+
+
 @dataclass
 class RegionIndex:
-    home_city: str = "唐山市"
+    """Every region by name and alias. `home_city` is the station's city (Settings.home_city): its places are
+    preferred when a name is ambiguous, and may be named without their city and province."""
+
+    home_city: str
     by_name: dict[str, Region] = field(default_factory=dict)
     aliases: dict[str, list[Region]] = field(default_factory=dict)
     _resolved: dict[str, Region | None] = field(default_factory=dict, repr=False)
     _by_length: list[str] = field(default_factory=list, repr=False)
+    _local: LocalPrefixes = field(default_factory=LocalPrefixes, repr=False)
 
     @classmethod
-    def load(cls, reference_dir: Path, home_city: str = "唐山市") -> RegionIndex:
+    def load(cls, reference_dir: Path, home_city: str) -> RegionIndex:
         idx = cls(home_city=home_city)
         provinces = {r["code"]: r["name"] for r in _rows(reference_dir / "provinces.csv")}
+        city_rows = _rows(reference_dir / "cities.csv")
+        home_province = next((provinces[r["provinceCode"]] for r in city_rows if r["name"] == home_city), "")
+        idx._local = LocalPrefixes.of(home_city, home_province)
         cities = {}
-        for r in _rows(reference_dir / "cities.csv"):
+        for r in city_rows:
             city_name = r["name"] if r["name"] not in ("市辖区", "县") else provinces[r["provinceCode"]]
             cities[r["code"]] = city_name
             idx._add(Region(r["code"], city_name, city_name, provinces[r["provinceCode"]], "city"))
@@ -60,7 +93,7 @@ class RegionIndex:
 
     def _add(self, region: Region) -> None:
         self.by_name.setdefault(region.name, region)
-        for alias in _aliases(region):
+        for alias in _aliases(region, self._local):
             bucket = self.aliases.setdefault(alias, [])
             if region not in bucket:
                 bucket.append(region)
@@ -86,6 +119,13 @@ class RegionIndex:
         if name in self.aliases:
             return self._prefer(self.aliases[name])
         return self.by_name.get(name)
+
+    def require(self, name: str) -> Region:
+        """`resolve`, or InvalidInput for a name that is no region."""
+        found = self.resolve(name)
+        if found is None:
+            raise InvalidInput(msg("region.unknown", region=name))
+        return found
 
     def find_in_text(self, text: str) -> Region | None:
         """The region named in free text, or None: the longest name wins, the station's city first.
@@ -127,10 +167,10 @@ def _rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def _aliases(region: Region) -> set[str]:
+def _aliases(region: Region, local: LocalPrefixes) -> set[str]:
     name = region.name
     out = {name}
-    zone = _ZONE.match(name)
+    zone = local.zone().match(name)
     if zone:
         core, kind = zone.groups()
         out |= {core + kind, core + "区", core + "开发区"}
@@ -138,12 +178,12 @@ def _aliases(region: Region) -> set[str]:
             out |= {core + "区", core + "技术产业开发区"}
         if core == "高新":
             out.add("高新区")
-    for prefix in ("河北", "唐山市", "唐山"):
+    for prefix in local.all():
         if name.startswith(prefix) and len(name) > len(prefix) + 1:
             out.add(name[len(prefix) :])
     short = _SUFFIX.sub("", name)
     if len(short) >= 2 and short != name and region.level != "province":
         out.add(short)
     if region.level == "province":
-        out.add(re.sub(r"(省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区)$", "", name))
+        out.add(_PROVINCE_SUFFIX.sub("", name))
     return {a for a in out if len(a) >= 2}

@@ -15,6 +15,7 @@ from engine.errors import NotFound
 from engine.localtime import StationClock
 from engine.messages import text as msg
 from engine.storage import models as m
+from engine.storage.db import Database
 
 STEP_TITLES = {"received": "登记", "matched": "匹配", "dispatched": "派单", "redispatched": "改派",
                "follow_up": "跟踪", "feedback": "反馈"}
@@ -120,3 +121,9 @@ def sheet_pdf(data: dict[str, Any], font: Path, station: str = "质量基础设�
     fb = data["feedback"]
     line("（暂无）" if fb is None else f"满意度 {fb['satisfaction']} 分（{fb['at']}）　{fb['comment'] or ''}")
     return bytes(pdf.output())
+
+
+def service_sheet(db: Database, number: str, clock: StationClock) -> dict[str, Any]:
+    """`sheet` in a session of its own."""
+    with db.session() as s:
+        return sheet(s, number, clock)

@@ -32,6 +32,7 @@ from engine.errors import InvalidInput
 from engine.localtime import StationClock
 from engine.messages import text as msg
 from engine.storage import models as m
+from engine.storage.db import Database
 
 DONE, CANCELLED = "已完成", "已取消"
 UNKNOWN = "未分类"
@@ -253,3 +254,9 @@ def station_stats(s: Session, clock: StationClock, query: StatsQuery) -> dict[st
     agency_names = dict(s.execute(select(m.Agency.id, m.Agency.name)).all())
     staff_names = {k: n for k, n in s.execute(select(m.ApiKey.id, m.ApiKey.name).where(m.ApiKey.role == "staff"))}
     return figures(cases, query, first_seen, agency_names, staff_names)
+
+
+def stats_of(db: Database, clock: StationClock, query: StatsQuery) -> dict[str, Any]:
+    """`station_stats` in a session of its own."""
+    with db.session() as s:
+        return station_stats(s, clock, query)

@@ -9,13 +9,14 @@ the shorter label.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from engine.text.normalize import normalize
 
 
 @dataclass(frozen=True)
 class Suggestion:
-    kind: str  # "object" | "term" (a colloquial word, detail = what it means) | "agency" | "standard"
+    kind: Literal["object", "term", "agency", "standard"]  # a term is a colloquial word; detail says what it means
     label: str
     id: str | None
     detail: str | None = None

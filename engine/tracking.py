@@ -20,12 +20,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from engine.clock import utcnow
 from engine.errors import NotFound, RateLimited
 from engine.localtime import StationClock
 from engine.storage import models as m
 from engine.storage.db import Database
 from engine.storage.enterprise_tables import DemandTracking
-from engine.workflow import CANCELLED, DONE, IN_SERVICE, utcnow
+from engine.workflow import CANCELLED, DONE, IN_SERVICE
 
 # No 0/O, 1/I/L: a code is read aloud over the phone and typed from a printed slip.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"

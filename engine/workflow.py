@@ -14,8 +14,7 @@ demand when it says so itself.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,12 +23,18 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
-from engine.errors import Conflict, InvalidInput, NotFound
+from engine import audit
+from engine.audit import Actor
+from engine.clock import utcnow
+from engine.config import Settings
+from engine.errors import Conflict, InvalidInput, NotFound, StorageUnsupported
+from engine.limits import MAX_TEXT
 from engine.localtime import StationClock
 from engine.messages import text as msg
 from engine.ranking.results import Recommendation
 from engine.storage import models as m
-from engine.storage.db import Database
+from engine.storage.db import Database, get_or_raise
+from engine.vocabulary import ACTIVE
 
 CHANNELS = ("服务窗口", "电话", "线上平台", "巡访")
 RECEIVED, MATCHED, DISPATCHED, IN_SERVICE, DONE, CANCELLED = "已受理", "已匹配", "已派单", "服务中", "已完成", "已取消"
@@ -37,7 +42,6 @@ STATUSES = (RECEIVED, MATCHED, DISPATCHED, IN_SERVICE, DONE, CANCELLED)
 FOLLOW_UP_STATUSES = (IN_SERVICE, DONE, CANCELLED)  # what a follow-up note may move the demand to
 CLOSED = (DONE, CANCELLED)
 OPEN = (RECEIVED, MATCHED, DISPATCHED, IN_SERVICE)
-MAX_TEXT = 2000
 
 # 状态流转表 — step → {from state: to state}. `None` keeps the state. Nothing else is allowed.
 TRANSITIONS: dict[str, dict[str, str | None]] = {
@@ -62,33 +66,15 @@ def allowed_steps(status: str) -> list[str]:
     return [step for step, moves in TRANSITIONS.items() if status in moves]
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def as_utc(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; everything stored is UTC."""
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who acts: the API key id (or 'cli'), its role and the client address, for the timeline and the audit log."""
-
-    key_id: str | None
-    role: str
-    client: str | None = None
-    name: str | None = None  # the person holding the key (a staff key's name), for the timeline
-
-
 class Workflow:
-    def __init__(self, db: Database, prefix: str = "TS", timezone: str = "Asia/Shanghai") -> None:
+    def __init__(self, db: Database, settings: Settings) -> None:
+        """Archive numbers take `archive_prefix` and the year in `timezone`; a station appointment is served by
+        `station_agency_id`."""
         self.db = db
-        self.prefix = prefix
-        self.tz = ZoneInfo(timezone)
-        self.clock = StationClock(timezone)
+        self.prefix = settings.archive_prefix
+        self.tz = ZoneInfo(settings.timezone)
+        self.clock = StationClock(settings.timezone)
+        self.station_agency_id = settings.station_agency_id
 
     # ---- 需求收集 -----------------------------------------------------------------------------------------
     def create(
@@ -124,7 +110,7 @@ class Workflow:
             s.add(demand)
             if attach is not None:
                 attach(s, demand)
-            self._audit(s, actor, "demand.create", demand.number, now)
+            audit.write(s, actor, "demand.create", demand.number, now)
         return demand
 
     def _next_seq(self, s: Session, year: int) -> int:
@@ -133,7 +119,7 @@ class Workflow:
         and a rolled-back insert gives its number back."""
         insert = {"sqlite": sqlite_insert, "postgresql": pg_insert}.get(s.get_bind().dialect.name)
         if insert is None:
-            raise RuntimeError(f"archive numbers need SQLite or PostgreSQL, not {s.get_bind().dialect.name}")
+            raise StorageUnsupported(f"archive numbers need SQLite or PostgreSQL, not {s.get_bind().dialect.name}")
         s.execute(insert(m.ArchiveCounter).values(prefix=self.prefix, year=year, last=0).on_conflict_do_nothing())
         return s.execute(
             update(m.ArchiveCounter)
@@ -160,7 +146,7 @@ class Workflow:
         # Matching again after a dispatch (the agency declined, say) is allowed and keeps the status.
         return self._step(actor, number, "match", "matched", shown, "demand.match")
 
-    def dispatch(self, actor: Actor, number: str, data: dict[str, Any], station_agency_id: str) -> m.DemandRecord:
+    def dispatch(self, actor: Actor, number: str, data: dict[str, Any]) -> m.DemandRecord:
         """§6.1.3 a: the station serves it (appointment time); b: an agency serves it (items, time, period).
         A demand already dispatched is re-dispatched (改派) only with a `reason`, which the timeline keeps."""
         mode = data["mode"]
@@ -171,15 +157,13 @@ class Workflow:
             if mode == "station":
                 if not data.get("scheduled_at"):
                     raise InvalidInput(msg("demand.station_needs_time"))
-                data = {**data, "agency_id": station_agency_id}
+                data = {**data, "agency_id": self.station_agency_id}
             else:
                 agency_id = data.get("agency_id")
                 if not agency_id:
                     raise InvalidInput(msg("demand.agency_needs_id"))
-                agency = s.get(m.Agency, agency_id)
-                if agency is None:
-                    raise NotFound(msg("lookup.no_agency", id=agency_id))
-                if agency.status != "正常":
+                agency = get_or_raise(s, m.Agency, agency_id, msg("lookup.no_agency", id=agency_id))
+                if agency.status != ACTIVE:
                     raise Conflict(msg("demand.agency_unavailable", id=agency_id, status=agency.status))
                 if not data.get("service_items"):
                     raise InvalidInput(msg("demand.agency_needs_items"))
@@ -247,14 +231,14 @@ class Workflow:
             for k, v in fields.items():
                 setattr(demand, k, v)
             demand.updated_at = now
-            self._audit(s, actor, action, number, now)
+            audit.write(s, actor, action, number, now)
         return demand
 
     # ---- reading ------------------------------------------------------------------------------------------
     def get(self, actor: Actor, number: str) -> m.DemandRecord:
         with self.db.session() as s:
             demand = self._get(s, number)
-            self._audit(s, actor, "demand.read", number, utcnow())
+            audit.write(s, actor, "demand.read", number, utcnow())
         return demand
 
     def list(self, actor: Actor, query: Any = None, limit: int = 20,
@@ -265,24 +249,8 @@ class Workflow:
         query = query or DemandQuery()
         with self.db.session() as s:
             rows, total = search_demands(s, query, self.clock, limit, offset)
-            self._audit(s, actor, "demand.list", query.describe()[:80], utcnow())
+            audit.write(s, actor, "demand.list", query.describe()[:80], utcnow())
         return rows, total
-
-    def audit_log(self, obj: str | None = None, limit: int = 100) -> list[m.AuditEntry]:
-        with self.db.session() as s:
-            q = select(m.AuditEntry)
-            if obj:
-                q = q.where(m.AuditEntry.object == obj)
-            return list(s.scalars(q.order_by(m.AuditEntry.id.desc()).limit(limit)))
-
-    def audit(self, actor: Actor, action: str, obj: str) -> None:
-        with self.db.session() as s:
-            self._audit(s, actor, action, obj, utcnow())
-
-    @staticmethod
-    def _audit(s: Session, actor: Actor, action: str, obj: str, at: datetime) -> None:
-        s.add(m.AuditEntry(at=at, key_id=actor.key_id, role=actor.role, action=action, object=obj,
-                           client=actor.client))
 
     @staticmethod
     def _get(s: Session, number: str) -> m.DemandRecord:

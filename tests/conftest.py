@@ -1,28 +1,32 @@
-"""Shared, expensive fixtures: the real encoder, a real SQLite database and a real index, built once."""
+"""Shared, expensive fixtures: the real encoder, a real SQLite database and a real index, built once.
+
+Two tiers: a test that needs the encoder (directly or through the index, the searcher, the API or a live server)
+is marked `slow` here, by the fixtures it uses, as is one marked so by hand (a browser, a subprocess that loads
+the encoder). `make test-fast` runs the rest (`pytest -m "not slow"`); `make test` runs everything.
+"""
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import threading
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
-from engine.config import ROOT, Settings
+from engine.config import Settings
 from engine.encoders import load_encoder
 from engine.indexing import build
 from engine.ingest import ingest_paths
-from engine.search import Searcher, load_lexicon
+from engine.search import Searcher
 from engine.storage.db import Database
+from engine.text.lexicon import load_lexicon
+from tests.helpers import CORPUS, PORTAL, LiveServer, copy_database
 
-CORPUS = ROOT / "corpora" / "tangshan-demo"
-DEV = ROOT / "corpora" / "eval" / "dev.jsonl"
+SLOW_FIXTURES = frozenset({"encoder"})  # every index, searcher, app and live server needs it
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")
@@ -51,6 +55,13 @@ def db(settings: Settings) -> Database:
 
 
 @pytest.fixture(scope="session")
+def api_settings(settings: Settings, db: Database, workdir: Path) -> Settings:
+    """The API's own database, a copy of the ingested corpus: demands, keys and audit entries written through
+    the API (in process or a live server) never touch the database the index was built from."""
+    return settings.model_copy(update={"database_url": copy_database(settings.database_url, workdir / "api.db")})
+
+
+@pytest.fixture(scope="session")
 def searcher(settings: Settings, db: Database, encoder) -> Searcher:
     build(settings, db, encoder, load_lexicon(settings.lexicon_dir))
     return Searcher(settings, db, encoder)
@@ -58,10 +69,10 @@ def searcher(settings: Settings, db: Database, encoder) -> Searcher:
 
 # ---- the API: in-process (TestClient) and as a real uvicorn process ---------------------------------------
 @pytest.fixture(scope="session")
-def app(settings: Settings, searcher: Searcher):
+def app(api_settings: Settings, searcher: Searcher):
     from api.app import create_app
 
-    return create_app(settings, searcher)
+    return create_app(api_settings, searcher)
 
 
 @pytest.fixture(scope="session")
@@ -70,9 +81,6 @@ def client(app):
 
     with TestClient(app) as c:
         yield c
-
-
-PORTAL = "http://portal.example.gov.cn"
 
 
 @pytest.fixture(scope="session")
@@ -86,84 +94,9 @@ def keys(app) -> dict[str, str]:
     }
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class LiveServer:
-    """`qi serve` in a subprocess on a free port, on the test database and index."""
-
-    def __init__(self, settings: Settings, workers: int = 1, demo_host: bool = False) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.demo_port = free_port() if demo_host else None
-        args = [sys.executable, "-m", "engine.cli", "--db", settings.database_url, "--index-dir",
-                str(settings.index_dir), "serve", "--port", str(self.port), "--workers", str(workers)]
-        if demo_host:
-            args += ["--demo-host-port", str(self.demo_port)]
-        self.proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        self.lines: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
-        deadline = time.time() + 90
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("qi serve exited:\n" + "".join(self.lines))
-            try:
-                if httpx.get(f"{self.url}/v1/health", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.3)
-        self.stop()
-        raise RuntimeError("qi serve did not become healthy:\n" + "".join(self.lines))
-
-    def _read(self) -> None:
-        for line in self.proc.stdout:
-            self.lines.append(line)
-
-    def printed(self, label: str) -> str:
-        """A value `qi serve` printed, e.g. printed('widget key')."""
-        for line in self.lines:
-            if line.strip().startswith(label):
-                return line.split()[len(label.split())]
-        raise KeyError(label)
-
-    def kill(self) -> None:
-        """kill -9 the whole server (uvicorn's workers too)."""
-        for pid in _children(self.proc.pid) + [self.proc.pid]:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        self.proc.wait(10)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-
-def _children(pid: int) -> list[int]:
-    out = []
-    for path in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = path.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            child = int(path.parent.name)
-            out += [child, *_children(child)]
-    return out
-
-
 @pytest.fixture(scope="session")
-def live_server(settings: Settings, searcher: Searcher):
-    server = LiveServer(settings, workers=2, demo_host=True)
+def live_server(api_settings: Settings, searcher: Searcher):
+    server = LiveServer(api_settings, workers=2, demo_host=True)
     yield server
     server.stop()
 

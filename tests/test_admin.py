@@ -13,9 +13,10 @@ from openpyxl import Workbook
 from engine.config import Settings
 from engine.indexing import build
 from engine.ingest import ingest_paths
-from engine.search import Searcher, load_lexicon
+from engine.search import Searcher
 from engine.storage.db import Database
-from tests.conftest import CORPUS
+from engine.text.lexicon import load_lexicon
+from tests.helpers import CORPUS
 
 
 @pytest.fixture(scope="module")
@@ -168,6 +169,7 @@ def test_a_worker_picks_up_an_index_built_by_another_process(small, encoder):
         time.sleep(0.3)
 
 
+@pytest.mark.slow  # loads an encoder
 def test_no_index_means_503_and_a_clear_message(tmp_path):
     from api.app import create_app
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engine.messages import has_chinese, leaks
-from tests.conftest import PORTAL
+from tests.helpers import PORTAL
 
 
 def h(key: str) -> dict[str, str]:

@@ -15,8 +15,9 @@ from engine.index.embedding_cache import EmbeddingCache, _sha
 from engine.index.store import load_index
 from engine.index.vectors import DocVectors
 from engine.indexing import build
-from engine.search import Searcher, load_lexicon
-from tests.conftest import DEV
+from engine.search import Searcher
+from engine.text.lexicon import load_lexicon
+from tests.helpers import DEV
 
 
 def test_postings_touch_only_matching_documents_and_agree_with_the_full_sum():

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from engine.text.codes import canonical, find_codes, parse_code
 from engine.text.normalize import normalize
-from tests.conftest import CORPUS
+from tests.helpers import CORPUS
 
 CATALOGUE = [json.loads(line)["code"] for line in (CORPUS / "standards.jsonl").open(encoding="utf-8")]
 

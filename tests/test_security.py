@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from engine.privacy import mask_id_card, mask_phone, scrub
 from engine.storage import models as m
-from tests.conftest import CORPUS, PORTAL
+from tests.helpers import CORPUS, PORTAL
 
 
 def _rows(name: str) -> list[dict]:

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
-from tests.conftest import LiveServer
+from tests.helpers import LiveServer
 
 
 def test_200_concurrent_demands_get_unique_gapless_numbers(live_server, app):
@@ -29,9 +29,9 @@ def test_200_concurrent_demands_get_unique_gapless_numbers(live_server, app):
     assert seqs == list(range(seqs[0], seqs[0] + 200)), "gaps or repeats in the archive sequence"
 
 
-def test_acknowledged_demand_and_feedback_survive_kill_9(settings, searcher, app):
+def test_acknowledged_demand_and_feedback_survive_kill_9(api_settings, searcher, app):
     staff = app.state.qi.keys.create("staff", "durability", rate=100_000)
-    server = LiveServer(settings, workers=1)
+    server = LiveServer(api_settings, workers=1)
     try:
         h = {"X-API-Key": staff}
         with httpx.Client(base_url=server.url, headers=h, timeout=30) as c:
@@ -44,7 +44,7 @@ def test_acknowledged_demand_and_feedback_survive_kill_9(settings, searcher, app
     finally:
         server.stop()
 
-    path = settings.database_url.removeprefix("sqlite:///")
+    path = api_settings.database_url.removeprefix("sqlite:///")
     with sqlite3.connect(path) as con:
         row = con.execute("SELECT status, satisfaction FROM demands WHERE number = ?", (number,)).fetchone()
         kinds = [k for (k,) in con.execute("SELECT kind FROM demand_events e JOIN demands d ON d.id = e.demand_id "
@@ -52,7 +52,7 @@ def test_acknowledged_demand_and_feedback_survive_kill_9(settings, searcher, app
     assert row == ("已完成", 5)
     assert kinds == ["received", "dispatched", "feedback"]
 
-    again = LiveServer(settings, workers=1)
+    again = LiveServer(api_settings, workers=1)
     try:
         timeline = httpx.get(f"{again.url}/v1/demands/{number}", headers={"X-API-Key": staff}).json()
         assert timeline["events"][-1]["data"]["comment"] == "杀进程前的反馈"

@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import text
 
+from engine.audit import Actor
 from engine.storage.db import Database
-from engine.workflow import Actor
 
 # The category of an agency is the category of its first listed capability.
 CATEGORY = """(SELECT c.category FROM capabilities c WHERE c.agency_id = {col}
@@ -45,11 +45,11 @@ def desk(desk_app):
     flow = app.state.qi.workflow
     # live demands through every path of the state table
     d1 = flow.create(a, "地磅年检", "电话", "EN0003").number
-    flow.dispatch(a, d1, {"mode": "agency", "agency_id": "AG0018", "service_items": ["地磅检定"]}, "AG0001")
+    flow.dispatch(a, d1, {"mode": "agency", "agency_id": "AG0018", "service_items": ["地磅检定"]})
     flow.add_event(b, d1, "已检定", "已完成")
     flow.feedback(b, d1, 5, "很好")
     d2 = flow.create(b, "压力表送检", "服务窗口", region="乐亭县").number
-    flow.dispatch(b, d2, {"mode": "agency", "agency_id": "AG0018", "service_items": ["压力表"]}, "AG0001")
+    flow.dispatch(b, d2, {"mode": "agency", "agency_id": "AG0018", "service_items": ["压力表"]})
     flow.feedback(b, d2, 3, None, status="已完成")
     d3 = flow.create(a, "想办 ISO9001 认证", "线上平台", "EN0010").number
     flow.add_event(a, d3, "企业不再需要", "已取消")

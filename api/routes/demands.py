@@ -22,50 +22,21 @@ from api.schemas import (
     MatchOut,
 )
 from api.security import actor_of, require
-from engine.demand_list import SORTS, DemandQuery, agency_names, enterprise_names
+from engine.demand_list import SORTS, DemandQuery
+from engine.demand_views import demand_names, demand_out
 from engine.enterprise_portal import check_access
 from engine.errors import Forbidden, InvalidInput
 from engine.keys import Principal
-from engine.localtime import StationClock
-from engine.messages import text as msg
-from engine.privacy import mask_name, mask_phone
-from engine.storage import models as m
-from engine.workflow import CHANNELS, STATUSES, allowed_steps
+from engine.workflow import CHANNELS, STATUSES
 
 router = APIRouter(prefix="/v1/demands", tags=["demands"])
 ERRORS = errors(401, 403, 404, 409, 422, 429)
 Number = Annotated[str, Path(min_length=1, max_length=32, description="archive number, e.g. TS-2026-000123")]
-Staff = Annotated[Principal, Depends(require("demand"))]
+Desk = Annotated[Principal, Depends(require("demand"))]  # station staff at the service desk
 
 
-def demand_out(d: m.DemandRecord, clock: StationClock, events: bool = True, masked: bool = False,
-               names: dict[str, str] | None = None) -> dict:
-    """A demand as the API shows it: times in the station's zone, the steps its state allows next."""
-    names = names or {}
-    out = {
-        "number": d.number, "channel": d.channel, "enterprise_id": d.enterprise_id,
-        "enterprise_name": names.get(d.enterprise_id or ""), "text": d.text,
-        "region": d.region, "status": d.status, "dispatched_to": d.dispatched_to,
-        "agency_name": names.get(d.dispatched_to or ""), "satisfaction": d.satisfaction,
-        "contact_person": mask_name(d.contact_person) if masked else d.contact_person,
-        "contact_phone": mask_phone(d.contact_phone) if masked else d.contact_phone,
-        "created_at": clock.local(d.created_at), "updated_at": clock.local(d.updated_at),
-        "steps": allowed_steps(d.status),
-    }
-    if events:
-        out["events"] = [{"kind": e.kind, "at": clock.local(e.at), "actor": e.actor,
-                          "data": clock.event_data(e.data or {})} for e in d.events]
-    return out
-
-
-def _names(state, rows: list[m.DemandRecord]) -> dict[str, str]:
-    with state.db.session() as s:
-        return {**enterprise_names(s, {d.enterprise_id for d in rows}),
-                **agency_names(s, {d.dispatched_to for d in rows})}
-
-
-def _one(state, d: m.DemandRecord) -> dict:
-    return demand_out(d, state.workflow.clock, names=_names(state, [d]))
+def _one(state, d) -> dict:
+    return demand_out(d, state.workflow.clock, names=demand_names(state.db, [d]))
 
 
 @router.post("", status_code=201, response_model=DemandAck | DemandOut, responses=ERRORS)
@@ -76,12 +47,7 @@ def create(body: DemandIn, request: Request,
     back; other callers the number and the code. An enterprise key files for its own enterprise; a non-staff
     caller who gives a contact must consent to its handling."""
     state = state_of(request)
-    region = None
-    if body.region:
-        where = state.regions.resolve(body.region)
-        if where is None:
-            raise InvalidInput(msg("region.unknown", region=body.region))
-        region = where.name
+    region = state.regions.require(body.region).name if body.region else None
     enterprise_id = body.enterprise_id
     if principal.role == "enterprise":
         check_access(principal, enterprise_id or principal.enterprise_id)
@@ -120,7 +86,7 @@ Filters = Annotated[DemandQuery, Depends(demand_query)]
 
 @router.get("", response_model=DemandList, responses=ERRORS)
 def list_demands(
-    request: Request, principal: Staff, query: Filters,
+    request: Request, principal: Desk, query: Filters,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict:
@@ -128,43 +94,42 @@ def list_demands(
     agency and local date range; one page, sorted; contacts masked."""
     state = state_of(request)
     rows, total = state.workflow.list(actor_of(request, principal), query, limit, offset)
-    names = _names(state, rows)
+    names = demand_names(state.db, rows)
     return {"total": total, "offset": offset, "limit": limit,
             "items": [demand_out(d, state.workflow.clock, events=False, masked=True, names=names) for d in rows]}
 
 
 @router.get("/{number}", response_model=DemandOut, responses=ERRORS)
-def get(number: Number, request: Request, principal: Staff) -> dict:
+def get(number: Number, request: Request, principal: Desk) -> dict:
     """流程跟踪: the demand and every step so far, oldest first."""
     state = state_of(request)
     return _one(state, state.workflow.get(actor_of(request, principal), number))
 
 
 @router.post("/{number}/match", response_model=MatchOut, responses={**ERRORS, **errors(503)})
-def match(number: Number, request: Request, principal: Staff, body: MatchIn | None = None) -> dict:
+def match(number: Number, request: Request, principal: Desk, body: MatchIn | None = None) -> dict:
     """Rank providers for the demand and record the list shown to the station staff."""
     state = state_of(request)
     actor = actor_of(request, principal)
     d = state.workflow.get(actor, number)
-    region = d.region or (state.enterprise_region(d.enterprise_id) if d.enterprise_id else None)
+    region = d.region or (state.records.enterprise_region(d.enterprise_id) if d.enterprise_id else None)
     rec = state.searcher().recommend(d.text, region, (body or MatchIn()).limit)
     d = state.workflow.record_match(actor, number, rec)
     return {"demand": _one(state, d), "recommendation": rec.to_dict()}
 
 
 @router.post("/{number}/dispatch", response_model=DemandOut, responses=ERRORS)
-def dispatch(number: Number, body: DispatchIn, request: Request, principal: Staff) -> dict:
+def dispatch(number: Number, body: DispatchIn, request: Request, principal: Desk) -> dict:
     """派单: the station serves it with an appointment (§6.1.3 a), or an agency does, with the service items,
     time and period (§6.1.3 b). A time without an offset is the station's local time. A demand already
     dispatched is re-dispatched (改派) only with a `reason` (409 without); both steps stay in the timeline."""
     state = state_of(request)
-    d = state.workflow.dispatch(actor_of(request, principal), number, body.model_dump(),
-                                state.settings.station_agency_id)
+    d = state.workflow.dispatch(actor_of(request, principal), number, body.model_dump())
     return _one(state, d)
 
 
 @router.post("/{number}/events", response_model=DemandOut, responses=ERRORS)
-def add_event(number: Number, body: EventIn, request: Request, principal: Staff) -> dict:
+def add_event(number: Number, body: EventIn, request: Request, principal: Desk) -> dict:
     """跟踪: a follow-up note (§6.1.4), optionally moving the demand to 服务中, 已完成 or 已取消 (the note is the
     reason). Steps the state table does not allow answer 409."""
     state = state_of(request)
@@ -172,7 +137,7 @@ def add_event(number: Number, body: EventIn, request: Request, principal: Staff)
 
 
 @router.post("/{number}/feedback", response_model=DemandOut, responses=ERRORS)
-def feedback(number: Number, body: FeedbackIn, request: Request, principal: Staff) -> dict:
+def feedback(number: Number, body: FeedbackIn, request: Request, principal: Desk) -> dict:
     """反馈: satisfaction 1-5 and comments (§6.1.5), once per demand: after it is 已完成, or with `status` 已完成
     when the feedback itself closes a dispatched demand."""
     state = state_of(request)
@@ -181,10 +146,10 @@ def feedback(number: Number, body: FeedbackIn, request: Request, principal: Staf
 
 
 @router.get("/{number}/audit", response_model=list[AuditOut], responses=ERRORS)
-def audit(number: Number, request: Request, principal: Staff) -> list[dict]:
+def audit(number: Number, request: Request, principal: Desk) -> list[dict]:
     """Who read or changed this demand, newest first."""
     state = state_of(request)
     state.workflow.get(actor_of(request, principal), number)  # 404 for an unknown number; the read is audited
-    entries = state.workflow.audit_log(number)
+    entries = state.audit.entries(number)
     names = state.keys.names({a.key_id for a in entries})
     return [audit_out(a, state.workflow.clock, names) for a in entries]

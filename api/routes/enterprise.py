@@ -90,7 +90,7 @@ def upload_ledger(
     rows = parse_ledger(file.filename or "ledger.xlsx", content)
     ledgers = state_of(request).enterprise.ledgers
     ledgers.replace(enterprise_id, rows)
-    state_of(request).workflow.audit(actor_of(request, principal), "ledger.upload", enterprise_id)
+    state_of(request).audit.record(actor_of(request, principal), "ledger.upload", enterprise_id)
     return ledgers.annotate(enterprise_id, _today(request, as_of)).to_dict()
 
 

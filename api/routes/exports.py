@@ -11,36 +11,35 @@ from fastapi.responses import Response
 from api.deps import errors, state_of
 from api.routes.demands import Filters, Number
 from api.security import actor_of, require
-from engine.demand_list import agency_names, enterprise_names, search_demands
-from engine.errors import InvalidInput, ServiceUnavailable
-from engine.exports import MAX_ROWS, XLSX, demand_list_xlsx, demand_rows
+from engine.errors import ServiceUnavailable
+from engine.exports import XLSX, demand_list_xlsx, demand_table
 from engine.keys import Principal
 from engine.messages import text as msg
-from engine.service_sheet import sheet, sheet_pdf
+from engine.service_sheet import service_sheet as service_sheet_of
+from engine.service_sheet import sheet_pdf
 
 router = APIRouter(tags=["exports"])
 ERRORS = errors(401, 403, 404, 422, 429)
-Staff = Annotated[Principal, Depends(require("demand"))]
+Desk = Annotated[Principal, Depends(require("demand"))]  # station staff at the service desk
 PDF = "application/pdf"
 
 
 def _sheet(request: Request, principal: Principal, number: str, action: str) -> dict:
     state = state_of(request)
-    with state.db.session() as s:
-        data = sheet(s, number, state.workflow.clock)
-    state.workflow.audit(actor_of(request, principal), action, number)
+    data = service_sheet_of(state.db, number, state.workflow.clock)
+    state.audit.record(actor_of(request, principal), action, number)
     return data
 
 
 @router.get("/v1/demands/{number}/service-sheet", responses=ERRORS)
-def service_sheet(number: Number, request: Request, principal: Staff) -> dict:
+def service_sheet(number: Number, request: Request, principal: Desk) -> dict:
     """服务单 of one demand: what the print page shows (times already in the station's zone and format)."""
     return _sheet(request, principal, number, "demand.print")
 
 
 @router.get("/v1/demands/{number}/service-sheet.pdf", response_class=Response,
             responses={**ERRORS, **errors(503), 200: {"content": {PDF: {}}}})
-def service_sheet_pdf(number: Number, request: Request, principal: Staff) -> Response:
+def service_sheet_pdf(number: Number, request: Request, principal: Desk) -> Response:
     """服务单 as a PDF with an embedded CJK font."""
     font = state_of(request).settings.cjk_font
     if not font.is_file():
@@ -51,15 +50,9 @@ def service_sheet_pdf(number: Number, request: Request, principal: Staff) -> Res
 
 def _export(request: Request, principal: Principal, query, masked: bool) -> Response:
     state = state_of(request)
-    with state.db.session() as s:
-        rows, total = search_demands(s, query, state.workflow.clock, MAX_ROWS, 0)
-        if total > MAX_ROWS:
-            raise InvalidInput(msg("export.too_many", count=total, limit=MAX_ROWS))
-        names = {**enterprise_names(s, {d.enterprise_id for d in rows}),
-                 **agency_names(s, {d.dispatched_to for d in rows})}
-    table = demand_rows(rows, names, state.workflow.clock, masked)
+    table = demand_table(state.db, query, state.workflow.clock, masked)
     action = "demand.export_masked" if masked else "demand.export"
-    state.workflow.audit(actor_of(request, principal), action, query.describe()[:80])
+    state.audit.record(actor_of(request, principal), action, query.describe()[:80])
     name = "demands-masked.xlsx" if masked else "demands.xlsx"
     return Response(demand_list_xlsx(table, query.describe(), masked), media_type=XLSX,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
@@ -69,14 +62,14 @@ XLSX_ANSWER = {**ERRORS, 200: {"content": {XLSX: {}}}}
 
 
 @router.get("/v1/exports/demands.xlsx", response_class=Response, responses=XLSX_ANSWER)
-def export_demands(request: Request, principal: Staff, query: Filters,
+def export_demands(request: Request, principal: Desk, query: Filters,
                    masked: Annotated[bool, Query(description="mask contacts (§7.5.2)")] = False) -> Response:
     """需求台账 as Excel: every demand the list's filters keep, in the list's order."""
     return _export(request, principal, query, masked)
 
 
 @router.get("/v1/exports/demands-masked.xlsx", response_class=Response, responses=XLSX_ANSWER)
-def export_demands_masked(request: Request, principal: Staff, query: Filters) -> Response:
+def export_demands_masked(request: Request, principal: Desk, query: Filters) -> Response:
     """The same list for sharing with other departments (§7.5.2 数据脱敏): contact names and phones masked, ids
     kept, and a sheet saying what was masked."""
     return _export(request, principal, query, True)

@@ -33,7 +33,7 @@ def _list(request: Request, principal: Principal, days: int, as_of: date | None,
             raise InvalidInput(f"未知区县：{region}")
         region = where.name
     day = as_of or state.settings.today()
-    state.workflow.audit(actor_of(request, principal), "proactive.list", region or "*")
+    state.audit.record(actor_of(request, principal), "proactive.list", region or "*")
     return day, region, state.enterprise.proactive.station_list(day, days, region)
 
 

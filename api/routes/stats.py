@@ -13,12 +13,12 @@ from api.schemas import IsoDate, StatsOut
 from api.security import require
 from engine.exports import STATS_TABLES, XLSX, stats_table_xlsx
 from engine.keys import Principal
-from engine.stats import StatsQuery, station_stats
+from engine.stats import StatsQuery, stats_of
 from engine.workflow import CHANNELS
 
 router = APIRouter(prefix="/v1/stats", tags=["stats"])
 ERRORS = errors(401, 403, 422, 429)
-Staff = Annotated[Principal, Depends(require("demand"))]
+Desk = Annotated[Principal, Depends(require("demand"))]  # station staff at the service desk
 
 
 def stats_query(
@@ -36,12 +36,11 @@ Filters = Annotated[StatsQuery, Depends(stats_query)]
 
 def _stats(request: Request, query: StatsQuery) -> dict:
     state = state_of(request)
-    with state.db.session() as s:
-        return station_stats(s, state.workflow.clock, query)
+    return stats_of(state.db, state.workflow.clock, query)
 
 
 @router.get("", response_model=StatsOut, responses=ERRORS)
-def stats(request: Request, principal: Staff, query: Filters) -> dict:
+def stats(request: Request, principal: Desk, query: Filters) -> dict:
     """The §8 indicators for a period, region, category and channel, over the historical service records and
     the demands received since: received, matched, dispatched, completed, cancelled; enterprises served;
     satisfaction; response time; by month, category, region, channel, agency and staff member."""
@@ -49,7 +48,7 @@ def stats(request: Request, principal: Staff, query: Filters) -> dict:
 
 
 @router.get("/{table}.xlsx", response_class=Response, responses={**ERRORS, 200: {"content": {XLSX: {}}}})
-def stats_xlsx(table: Literal[tuple(STATS_TABLES)], request: Request, principal: Staff,  # type: ignore[valid-type]
+def stats_xlsx(table: Literal[tuple(STATS_TABLES)], request: Request, principal: Desk,  # type: ignore[valid-type]
                query: Filters) -> Response:
     """The numbers behind one chart as an Excel file."""
     body = stats_table_xlsx(table, _stats(request, query))

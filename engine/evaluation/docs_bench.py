@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from pathlib import Path
 from typing import Any
@@ -15,21 +14,18 @@ from engine.errors import InvalidInput
 from engine.evaluation.runner import K, score_row, summarize
 from engine.index.bm25 import BM25Index
 from engine.index.dense import DenseIndex
+from engine.jsonl import read_objects
 from engine.ranking.fusion import convex_fusion, rrf_fusion, top_k
 from engine.text.tokenize import DomainTokenizer
 
 
 def read_docs(path: Path) -> list[dict[str, str]]:
-    if not path.exists():
-        raise InvalidInput(f"{path}: no such file")
+    """Documents `{id, text, title?}`; InvalidInput names the first bad line."""
     docs = []
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if line.strip():
-                d = json.loads(line)
-                if not isinstance(d, dict) or "id" not in d or not isinstance(d.get("text"), str):
-                    raise InvalidInput(f"{path}:{lineno}: a document needs 'id' and 'text'")
-                docs.append(d)
+    for lineno, d in read_objects(path):
+        if "id" not in d or not isinstance(d.get("text"), str):
+            raise InvalidInput(f"{path}:{lineno}: a document needs 'id' and 'text'")
+        docs.append(d)
     return docs
 
 

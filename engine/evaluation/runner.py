@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections import defaultdict
 from datetime import date
@@ -11,28 +10,22 @@ from typing import Any
 
 from engine.errors import InvalidInput
 from engine.evaluation.metrics import mrr_at_k, ndcg_at_k, percentile, recall_at_k
+from engine.jsonl import read_objects
+from engine.vocabulary import TARGETS
 
 K = 10
 
 
 def read_queries(path: Path, default_target: str | None = None) -> list[dict[str, Any]]:
-    if not path.exists():
-        raise InvalidInput(f"{path}: no such file")
+    """Graded queries `{query, qrels, target?, context?, as_of?}`; InvalidInput names the first bad line."""
     queries = []
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                q = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InvalidInput(f"{path}:{lineno}: invalid JSON ({exc.msg})") from None
-            if not isinstance(q, dict) or not isinstance(q.get("query"), str) or not isinstance(q.get("qrels"), dict):
-                raise InvalidInput(f"{path}:{lineno}: a query needs 'query' (text) and 'qrels' (object)")
-            q.setdefault("target", default_target)
-            if q["target"] is None:
-                raise InvalidInput(f"{path}:{lineno}: no 'target'")
-            queries.append(q)
+    for lineno, q in read_objects(path):
+        if not isinstance(q.get("query"), str) or not isinstance(q.get("qrels"), dict):
+            raise InvalidInput(f"{path}:{lineno}: a query needs 'query' (text) and 'qrels' (object)")
+        q.setdefault("target", default_target)
+        if q["target"] is None:
+            raise InvalidInput(f"{path}:{lineno}: no 'target'")
+        queries.append(q)
     if not queries:
         raise InvalidInput(f"{path}: no queries")
     return queries
@@ -75,4 +68,4 @@ def evaluate_searcher(searcher, queries: list[dict[str, Any]]) -> tuple[dict[str
         result = searcher.search(q["query"], q["target"], region=region, limit=K, as_of=as_of)
         latencies.append((time.perf_counter() - started) * 1000)
         rows.append(score_row(q, [h.id for h in result.hits]))
-    return summarize(rows, latencies, ["agency", "expert", "equipment", "standard"]), rows
+    return summarize(rows, latencies, list(TARGETS)), rows

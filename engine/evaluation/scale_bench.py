@@ -19,8 +19,9 @@ from engine.encoders import Encoder, load_encoder
 from engine.evaluation.metrics import percentile
 from engine.evaluation.province import ProvinceSize, synthesise
 from engine.indexing import build
-from engine.search import Searcher, load_lexicon
+from engine.search import Searcher
 from engine.storage.db import Database
+from engine.text.lexicon import load_lexicon
 
 K = 10
 

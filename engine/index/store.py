@@ -23,14 +23,15 @@ from pathlib import Path
 
 import numpy as np
 
-from engine.documents import TARGETS, Document
+from engine.documents import Document
 from engine.encoders import Encoder
-from engine.errors import IndexError_, IndexMismatch
+from engine.errors import IndexMismatch, IndexUnavailable
 from engine.index.bm25 import BM25Index
 from engine.index.docstore import DocStore
 from engine.index.embedding_cache import EmbeddingCache
 from engine.index.vectors import DocVectors
 from engine.text.tokenize import DomainTokenizer
+from engine.vocabulary import TARGETS
 
 FORMAT_VERSION = 4
 
@@ -129,11 +130,11 @@ def _swap_in(new: Path, current: Path) -> None:
 def read_manifest(index_dir: Path) -> dict:
     path = index_dir / "current" / "manifest.json"
     if not path.exists():
-        raise IndexError_(f"no index at {index_dir / 'current'}: run `qi index` first")
+        raise IndexUnavailable(f"no index at {index_dir / 'current'}: run `qi index` first")
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
-        raise IndexError_(f"{path} is corrupt ({exc.msg}): rebuild with `qi index`") from None
+        raise IndexUnavailable(f"{path} is corrupt ({exc.msg}): rebuild with `qi index`") from None
 
 
 def load_index(index_dir: Path, encoder: Encoder, bigrams: bool = True) -> IndexSet:

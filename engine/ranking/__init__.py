@@ -1,1 +1,2 @@
-"""Ranking: pure fusion maths, the station's rules, and the searcher that puts them together."""
+"""Ranking: fusion maths (pure), the station's rules, the standards catalogue, filters and facets, the result
+types, and one ranker per target that puts them together (rankers.py)."""

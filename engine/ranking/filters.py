@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, fields
 from datetime import date
 
+from engine.qualifications import in_force
 from engine.ranking.results import Hit
 from engine.ranking.views import AgencyView, CapabilityView
 
@@ -48,8 +49,7 @@ class Filters:
             return False
         if self.qualification_type is None:
             return True
-        return any(q.type == self.qualification_type and (q.valid_until is None or q.valid_until >= as_of)
-                   for q in agency.qualifications)
+        return any(q.type == self.qualification_type and in_force(q.valid_until, as_of) for q in agency.qualifications)
 
     def accepts_hit(self, hit: Hit) -> bool:
         """Filters that act on ranked hits (everything but the agency filters applied during ranking)."""

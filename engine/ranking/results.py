@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import Field
 
 from engine.ranking.views import CapabilityView
 
@@ -14,7 +16,7 @@ class Reason:
 
     code: str
     text: str
-    effect: float = 1.0
+    effect: Annotated[float, Field(description="factor applied to the score; 1 = information only, 0 = excluded")] = 1.0
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from engine.demand import Demand
+from engine.qualifications import in_force
 from engine.ranking.results import Reason
 from engine.ranking.views import AgencyView, CapabilityView
 from engine.regions import RegionIndex
@@ -20,7 +21,7 @@ GUIDANCE_SERVICES = frozenset({"咨询", "查询", "培训"})
 # Services performed at the enterprise's site, where a local agency serves better.
 ON_SITE = frozenset({("计量", "检定"), ("特种设备", "检验")})
 
-# Effects, chosen by measurement on the dev set (see README "Ranking").
+# Effects, chosen by measurement on the dev set (the table under "Rules" in the README lists them).
 COUNTY_ELSEWHERE = 0.45
 COUNTY_REGION_UNKNOWN = 0.6
 OUT_OF_AREA = 0.5
@@ -55,7 +56,7 @@ def qualification_check(agency: AgencyView, cap: CapabilityView, as_of: date) ->
     held = [q for q in agency.qualifications if q.type in needed]
     if not needed or not held:
         return None
-    valid = [q for q in held if q.valid_until is None or q.valid_until >= as_of]
+    valid = [q for q in held if in_force(q.valid_until, as_of)]
     if valid:
         q = max(valid, key=lambda q: q.valid_until or date.max)
         until = q.valid_until.isoformat() if q.valid_until else "长期"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
 
 from engine.demand import Demand
 from engine.errors import NotFound
@@ -83,7 +82,9 @@ class StandardCatalogue:
         }
 
     # ---- ranking ------------------------------------------------------------------------------------
-    def rank(self, demand: Demand, text_scores: dict[str, float], as_of: date) -> list[tuple[str, float, list[Reason]]]:
+    def rank(self, demand: Demand, text_scores: dict[str, float]) -> list[tuple[str, float, list[Reason]]]:
+        """Codes the demand names (their editions, replacements and sub-parts) first, then text matches, withdrawn
+        editions lowered and their current edition lifted; every code with the reasons for its place."""
         scores: dict[str, float] = {}
         reasons: dict[str, list[Reason]] = defaultdict(list)
         asks_currency = any(c in fold(demand.text) for c in CURRENCY_CUES)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from engine.vocabulary import kind_label
+
 
 @dataclass(frozen=True)
 class QualificationView:
@@ -34,3 +36,7 @@ class AgencyView:
     status: str
     qualifications: tuple[QualificationView, ...]
     capabilities: tuple[CapabilityView, ...]
+
+    @property
+    def kind_label(self) -> str:
+        return kind_label(self.kind)

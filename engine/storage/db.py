@@ -5,12 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.errors import NotFound
 from engine.storage import enterprise_tables  # noqa: F401 - registers the enterprise's tables
 from engine.storage.models import Base
+
+T = TypeVar("T")
 
 
 def make_engine(url: str) -> Engine:
@@ -49,3 +53,16 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+
+    def ping(self) -> None:
+        """Raise if the database cannot be reached."""
+        with self.session() as session:
+            session.execute(text("SELECT 1"))
+
+
+def get_or_raise(session: Session, model: type[T], key: object, message: str, **options: Any) -> T:
+    """The row with primary key `key`, or NotFound with `message` (from the message catalogue)."""
+    row = session.get(model, key, **options)
+    if row is None:
+        raise NotFound(message)
+    return row

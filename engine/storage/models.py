@@ -143,7 +143,8 @@ class ServiceRecord(Base):
 
 
 class Standard(Base):
-    """标准 — a catalogue entry; replacement links live in `StandardReplacement`."""
+    """标准 — a catalogue entry. The replacement chain is stored here, as the catalogue gives it: `replaces` (the
+    editions this one replaced) and `replaced_by`; `StandardCatalogue` walks it both ways."""
 
     __tablename__ = "standards"
     code: Mapped[str] = mapped_column(String(60), primary_key=True)
@@ -159,14 +160,6 @@ class Standard(Base):
     ics: Mapped[str | None] = mapped_column(String(40))
     scope: Mapped[str | None] = mapped_column(Text)
     synthetic_dates: Mapped[bool] = mapped_column(Boolean, default=False)
-
-
-class StandardReplacement(Base):
-    """代替关系 — `replacement` replaces `replaced`; both directions of the chain are queries over this table."""
-
-    __tablename__ = "standard_replacements"
-    replaced: Mapped[str] = mapped_column(String(60), primary_key=True)
-    replacement: Mapped[str] = mapped_column(String(60), primary_key=True)
 
 
 # ---- the station's own records: demands and their timeline, API keys, audit log, background jobs -------------

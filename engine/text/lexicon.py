@@ -13,6 +13,7 @@ from pathlib import Path
 
 from engine.errors import InvalidInput
 from engine.text.normalize import fold
+from engine.text.tokenize import load_word_list
 
 
 @dataclass(frozen=True)
@@ -78,3 +79,14 @@ class Lexicon:
         rows = [e for e in self.entries.values() if source is None or e.source == source]
         lines = [f"{e.term}\t{'|'.join(e.formal)}\t{e.source}" for e in sorted(rows, key=lambda e: e.term)]
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def load_lexicon(lexicon_dir: Path) -> Lexicon:
+    """Every `*.tsv` of the lexicon folder, in name order."""
+    return Lexicon.load(sorted(lexicon_dir.glob("*.tsv")))
+
+
+def load_mandatory_terms(lexicon_dir: Path) -> frozenset[str]:
+    """强制检定目录: instrument words whose verification the law requires (`mandatory_verification.txt`)."""
+    path = lexicon_dir / "mandatory_verification.txt"
+    return frozenset(w for w in load_word_list(path) if not w.startswith("#")) if path.exists() else frozenset()

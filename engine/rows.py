@@ -9,16 +9,18 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
+from engine.limits import MAX_TEXT
 from engine.text.codes import canonical
-
-AGENCY_KINDS = (
-    "service_station service_workstation legal_metrology authorized_metrology calibration_lab special_equipment "
-    "ndt_company exam_center testing_lab vehicle_inspection certification_body standards_service quality_consulting "
-    "brand_consulting ip_service ip_agency"
-).split()
-CATEGORIES = "计量 特种设备 检验检测 认证认可 标准 质量管理 品牌培育 知识产权 创新服务".split()
-SERVICES = "检定 校准 检测 检验 认证 咨询 培训 代理 考试 查询".split()
-QUALIFICATION_TYPES = "CMA CNAS 计量授权 特种设备检验核准 认证机构批准书 指定认证机构 专利代理机构执业许可".split()
+from engine.vocabulary import (
+    AGENCY_KINDS,
+    AGENCY_STATUSES,
+    CATEGORIES,
+    EQUIPMENT_STATUSES,
+    QUALIFICATION_TYPES,
+    SERVICE_RECORD_STATUSES,
+    SERVICES,
+    STANDARD_STATUSES,
+)
 
 _LIST_SPLIT = re.compile(r"[;；|、\n]+")
 
@@ -94,7 +96,7 @@ class QualificationIn(_Row):
 class AgencyIn(_Row):
     id: Id
     name: str = Field(min_length=1, max_length=200)
-    kind: Literal[tuple(AGENCY_KINDS)]  # type: ignore[valid-type]
+    kind: Literal[AGENCY_KINDS]  # type: ignore[valid-type]
     region: str = Field(min_length=1)
     city: OptStr = None
     address: OptStr = None
@@ -106,7 +108,7 @@ class AgencyIn(_Row):
     contact: Annotated[dict[str, Any], BeforeValidator(_json_cell)] = {}
     turnaround_days: OptInt = None
     fee_level: OptStr = None
-    status: Literal["正常", "暂停服务"]
+    status: Literal[AGENCY_STATUSES]  # type: ignore[valid-type]
     synthetic: Flag = False
 
 
@@ -150,7 +152,7 @@ class EquipmentIn(_Row):
     region: OptStr = None
     shareable: Flag = False
     fee: OptStr = None
-    status: Literal["正常", "维修中", "停用"]
+    status: Literal[EQUIPMENT_STATUSES]  # type: ignore[valid-type]
     calibration_due: OptDate = None
     synthetic: Flag = False
 
@@ -171,10 +173,10 @@ class ServiceRecordIn(_Row):
     id: Id
     enterprise_id: OptStr = None
     channel: OptStr = None
-    demand: str = Field(min_length=1, max_length=2000)
+    demand: str = Field(min_length=1, max_length=MAX_TEXT)
     created: OptDate = None
     agency_id: OptStr = None
-    status: Literal["已完成", "服务中", "已取消"] | None = None
+    status: Literal[SERVICE_RECORD_STATUSES] | None = None  # type: ignore[valid-type]
     response_hours: OptFloat = Field(default=None, ge=0)
     satisfaction: OptInt = Field(default=None, ge=1, le=5)
     synthetic: Flag = False
@@ -185,7 +187,7 @@ class StandardIn(_Row):
     title: str = Field(min_length=1)
     kind: OptStr = None
     mandatory: Flag = False
-    status: Literal["现行", "废止", "即将实施"]
+    status: Literal[STANDARD_STATUSES]  # type: ignore[valid-type]
     issued: OptDate = None
     effective: OptDate = None
     replaces: StrList = []

@@ -9,9 +9,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from api.deps import READ_ERRORS, errors, shaped, state_of
 from api.schemas import IsoDate, RecommendIn, RecommendOut, SearchOut, SuggestOut
 from api.security import require
-from engine.demand import MAX_TEXT
 from engine.keys import Principal
+from engine.limits import MAX_PAGE, MAX_TEXT, POOL
 from engine.ranking.filters import Filters
+from engine.vocabulary import TARGETS
 
 router = APIRouter(prefix="/v1", tags=["matching"])
 
@@ -24,7 +25,7 @@ def recommend(body: RecommendIn, request: Request,
     searcher = state.searcher()
     region = body.region
     if body.enterprise_id:
-        on_file = state.enterprise_region(body.enterprise_id)  # an unknown id is a 404 even with a region given
+        on_file = state.records.enterprise_region(body.enterprise_id)  # an unknown id is a 404 even with a region given
         region = region or on_file
     rec = searcher.recommend(body.text, region, body.limit, body.as_of)
     return shaped(principal, rec.to_dict())
@@ -35,7 +36,7 @@ def search(
     request: Request,
     principal: Annotated[Principal, Depends(require("search"))],
     q: Annotated[str, Query(min_length=1, max_length=MAX_TEXT, description="what is needed, in plain words")],
-    target: Literal["agency", "expert", "equipment", "standard"] = "agency",
+    target: Literal[TARGETS] = "agency",  # type: ignore[valid-type]
     region: Annotated[str | None, Query(max_length=60)] = None,
     category: Annotated[str | None, Query(max_length=40,
                                           description="agency capability category / expert domain")] = None,
@@ -46,8 +47,8 @@ def search(
     status: Annotated[str | None, Query(max_length=20, description="equipment or standard status")] = None,
     shareable: bool | None = None,
     available: bool | None = None,
-    limit: Annotated[int, Query(ge=1, le=50)] = 10,
-    offset: Annotated[int, Query(ge=0, le=99)] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 10,
+    offset: Annotated[int, Query(ge=0, le=POOL - 1)] = 0,
     as_of: IsoDate | None = None,
 ) -> dict:
     """One target, filtered and paged; `facets` count the whole filtered result pool (up to 100 hits)."""
