@@ -8,8 +8,8 @@ from fastapi import Request
 
 from api.schemas import ErrorBody
 from api.state import AppState
-from engine.clock import as_utc
 from engine.keys import Principal
+from engine.localtime import StationClock
 from engine.privacy import scrub
 from engine.storage import models as m
 
@@ -35,7 +35,8 @@ def shaped(principal: Principal, data: Any) -> Any:
     return data if principal.can("personal") else scrub(data)
 
 
-def audit_out(a: m.AuditEntry, names: dict[str, str] | None = None) -> dict:
-    """An audit entry; `names` (key id → the staff member's name) says who, where the key names a person."""
-    return {"at": as_utc(a.at), "key_id": a.key_id, "person": (names or {}).get(a.key_id or ""), "role": a.role,
+def audit_out(a: m.AuditEntry, clock: StationClock, names: dict[str, str] | None = None) -> dict:
+    """An audit entry in the station's time; `names` (key id → the staff member's name) says who, where the key
+    names a person."""
+    return {"at": clock.local(a.at), "key_id": a.key_id, "person": (names or {}).get(a.key_id or ""), "role": a.role,
             "action": a.action, "object": a.object, "client": a.client}

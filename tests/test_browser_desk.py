@@ -27,11 +27,16 @@ def login(pg, url: str, key: str, hash_: str = "") -> None:
     pg.wait_for_selector("#tabs:not([hidden])")
 
 
+def register(pg, text: str, region: str) -> None:
+    """Fill the 登记新需求 form and submit it."""
+    pg.fill("#d-text", text)
+    pg.fill("#d-region", region)
+    pg.click("#d-submit")
+
+
 def test_local_times_and_redispatch_in_the_timeline(page, live_server, zhang):  # noqa: F811
     login(page, live_server.url, zhang)
-    page.fill("#d-text", "锅炉房的压力表到期了要送检")
-    page.fill("#d-region", "丰南区")
-    page.click("#d-submit")
+    register(page, "锅炉房的压力表到期了要送检", "丰南区")
     page.wait_for_selector("li.suggestion >> nth=1")
     page.locator("form.dispatch input[name=when]").first.fill("2026-12-02T09:30")
     page.locator("form.dispatch button").first.click()
@@ -58,9 +63,7 @@ def test_local_times_and_redispatch_in_the_timeline(page, live_server, zhang):  
 
 def test_a_bad_input_gets_a_chinese_message(page, live_server, zhang):  # noqa: F811
     login(page, live_server.url, zhang)
-    page.fill("#d-text", "地磅年检")
-    page.fill("#d-region", "乐亭镇")
-    page.click("#d-submit")
+    register(page, "地磅年检", "乐亭镇")
     page.wait_for_selector("#form-status.error")
     assert "未知地区“乐亭镇”" in page.inner_text("#form-status")
     page.fill("#d-region", "乐亭县")

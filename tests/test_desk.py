@@ -65,6 +65,7 @@ def test_the_state_table_is_enforced_and_redispatch_needs_a_reason(desk):
 
     audit = client.get(f"/v1/demands/{number}/audit", headers=alice).json()
     assert {a["person"] for a in audit} == {"张三", "李四"} and "demand.redispatch" in {a["action"] for a in audit}
+    assert all(a["at"].endswith("+08:00") for a in audit)  # the station's clock
 
 
 def test_cancellation_needs_a_reason_and_closes_the_demand(desk):

@@ -68,7 +68,7 @@ def audit(request: Request, principal: Admin, object: Annotated[str | None, Quer
     state = state_of(request)
     entries = state.audit.entries(object, limit)
     names = state.keys.names({a.key_id for a in entries})
-    return [audit_out(a, names) for a in entries]
+    return [audit_out(a, state.workflow.clock, names) for a in entries]
 
 
 @router.get("/health", response_model=HealthOut, responses=errors(503))

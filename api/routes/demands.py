@@ -152,4 +152,4 @@ def audit(number: Number, request: Request, principal: Desk) -> list[dict]:
     state.workflow.get(actor_of(request, principal), number)  # 404 for an unknown number; the read is audited
     entries = state.audit.entries(number)
     names = state.keys.names({a.key_id for a in entries})
-    return [audit_out(a, names) for a in entries]
+    return [audit_out(a, state.workflow.clock, names) for a in entries]

@@ -156,10 +156,10 @@ function renderSuggestions(d, rec) {
   const wrap = h("div", { id: "suggestions" }, h("h3", {}, "推荐服务机构"));
   if (rec.station_serves) wrap.append(h("p", { class: "badge valid" }, "指导类事项：服务站可直接受理"));
   const understood = rec.demand;
-  wrap.append(h("p", { class: "meta" }, `理解：地区 ${understood.region || "未说明"}；服务 ${understood.services.join("、") || "未说明"}` +
-    (understood.lexicon.length ? `；${understood.lexicon.map(x => x.term + "→" + x.formal.join("/")).join("；")}` : "")));
+  wrap.append(h("p", { class: "meta" }, understood.understood || `理解：地区 ${understood.region || "未说明"}；服务 ${understood.services.join("、") || "未说明"}`));
+  if (rec.no_match) wrap.append(h("p", { class: "badge warn" }, rec.message || "没有找到相符的服务，请联系服务站"));
   wrap.append(h("ol", { class: "results" }, rec.agencies.map((a, i) => h("li", { class: "suggestion" },
-    h("div", { class: "title" }, `${i + 1}. ${a.title}`, h("span", { class: "kind" }, `匹配度 ${a.score.toFixed(2)}`)),
+    h("div", { class: "title" }, `${i + 1}. ${a.title}`, h("span", { class: "kind" }, `匹配度 ${Math.round(a.score)}`)),
     h("div", { class: "meta" }, `${a.details.kind_label} · ${a.details.region}`),
     a.capabilities.map(c => h("div", { class: "meta" }, `${c.category}/${c.service}：${c.object}${c.basis.length ? "（" + c.basis.join("、") + "）" : ""}`)),
     h("div", {}, qualBadges(a.details.qualifications || [])),

@@ -75,10 +75,12 @@ async function runSearch({ offset }) {
 function renderResults(data) {
   $("status").classList.remove("error");
   const d = data.demand;
-  const understood = [d.region ? `地区：${d.region}` : "", d.services.length ? `服务：${d.services.join("、")}` : "",
-    d.lexicon.length ? `理解为：${d.lexicon.map(x => x.term + "→" + x.formal.join("/")).join("；")}` : ""].filter(Boolean).join("　");
-  $("status").textContent = data.total ? `找到 ${data.total} 条结果${understood ? "（" + understood + "）" : ""}` : "没有找到相关结果，换个说法试试。";
-  $("results").replaceChildren(...data.hits.map(renderHit));
+  const understood = d.understood || [d.region ? `地区：${d.region}` : "", d.services.length ? `服务：${d.services.join("、")}` : ""].filter(Boolean).join("　");
+  $("status").textContent = data.total ? `找到 ${data.total} 条结果${understood ? "（" + understood + "）" : ""}` : "没有找到相关结果，换个说法试试，或联系服务站工作人员。";
+  // An agency searched for by name that is not recommended says why (suspended, qualification expired).
+  const named = (data.excluded || []).filter(x => (x.reasons || []).length).map(x =>
+    h("li", { class: "result excluded" }, h("strong", {}, x.title), " 未予推荐：", x.reasons[0].text));
+  $("results").replaceChildren(...named, ...data.hits.map(renderHit));
   renderFacets(data.facets);
   $("pager").hidden = data.total <= PAGE;
   $("prev").disabled = data.offset === 0;

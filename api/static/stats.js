@@ -48,7 +48,7 @@ async function loadStats() {
       series: [{ type: "pie", radius: ["35%", "65%"], data: s.by_category.map(r => ({ name: r.category, value: r.received })) }] },
       [["category", "类别"], ["received", "受理"], ["completed", "办结"], ["satisfaction_mean", "平均满意度"]], s.by_category),
     chartCard("by_region", "按区县", {
-      tooltip: { trigger: "axis" }, grid: { left: 90 },
+      tooltip: { trigger: "axis" }, grid: { left: 8, right: 16, containLabel: true },
       xAxis: { type: "value" }, yAxis: { type: "category", inverse: true, data: top(s.by_region, 15).map(r => r.region) },
       series: [{ name: "受理", type: "bar", data: top(s.by_region, 15).map(r => r.received) }] },
       [["region", "区县"], ["received", "受理"], ["completed", "办结"], ["satisfaction_mean", "平均满意度"]], s.by_region),
@@ -57,7 +57,7 @@ async function loadStats() {
       series: [{ name: "评价数", type: "bar", data: ["1", "2", "3", "4", "5"].map(k => s.satisfaction.distribution[k]) }] },
       [["score", "满意度"], ["count", "数量"]], Object.entries(s.satisfaction.distribution).map(([score, count]) => ({ score, count }))),
     chartCard("by_agency", "机构排行（服务量前 10）", {
-      tooltip: { trigger: "axis" }, grid: { left: 170 },
+      tooltip: { trigger: "axis" }, grid: { left: 8, right: 16, containLabel: true },
       xAxis: { type: "value" }, yAxis: { type: "category", inverse: true, data: top(s.by_agency, 10).map(r => r.name) },
       series: [{ name: "服务量", type: "bar", data: top(s.by_agency, 10).map(r => r.served) }] },
       [["name", "机构"], ["served", "服务量"], ["completion_rate", "办结率"], ["satisfaction_mean", "平均满意度"], ["turnaround_hours_p50", "响应时长中位数（小时）"]], s.by_agency),

@@ -49,9 +49,15 @@ def summarize(rows: list[dict[str, Any]], latencies: list[float], targets: list[
     return report
 
 
-def score_row(q: dict[str, Any], ranked: list[str]) -> dict[str, Any]:
+def score_row(q: dict[str, Any], ranked: list[str], demand: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One query's metrics; with `demand` (what the engine read) the row also serves --by and --failures."""
     qrels = {k: int(v) for k, v in q["qrels"].items()}
+    extra = {}
+    if demand is not None:
+        extra = {"query": q["query"], "qrels": qrels, "understood": demand.get("understood", ""),
+                 "category": q.get("category") or demand.get("category") or "未识别"}
     return {
+        **extra,
         "id": q.get("id"), "target": q["target"], "ranked": ranked[:K],
         "ndcg": ndcg_at_k(ranked, qrels, K), "recall": recall_at_k(ranked, qrels, K), "mrr": mrr_at_k(ranked, qrels, K),
     }
@@ -67,5 +73,5 @@ def evaluate_searcher(searcher, queries: list[dict[str, Any]]) -> tuple[dict[str
         started = time.perf_counter()
         result = searcher.search(q["query"], q["target"], region=region, limit=K, as_of=as_of)
         latencies.append((time.perf_counter() - started) * 1000)
-        rows.append(score_row(q, [h.id for h in result.hits]))
+        rows.append(score_row(q, [h.id for h in result.hits], result.demand))
     return summarize(rows, latencies, list(TARGETS)), rows

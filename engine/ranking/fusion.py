@@ -57,3 +57,10 @@ def top_k(scores: np.ndarray, k: int) -> np.ndarray:
     k = min(k, scores.size)
     part = np.argpartition(-scores, k - 1)[:k]
     return part[np.lexsort((part, -scores[part]))]
+
+
+def to_percent(score: float, full: float) -> float:
+    """A raw ranking score as the 0–100 figure people read: `full` and above count as 100."""
+    if full <= 0 or score <= 0:
+        return 0.0
+    return round(100.0 * min(1.0, score / full), 1)

@@ -68,6 +68,8 @@ class Recommendation:
     standards: tuple[Hit, ...]
     excluded: tuple[Hit, ...]
     station_serves: bool
+    no_match: bool = False  # nothing fits: the lists are empty and `message` says to contact the station
+    message: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

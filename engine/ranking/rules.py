@@ -106,7 +106,7 @@ def region_checks(agency: AgencyView, cap: CapabilityView, demand: Demand, regio
         reasons.append(
             Reason("county_limited", f"县级机构，仅服务{area}（企业所在地未说明）", COUNTY_REGION_UNKNOWN)
         )
-    if (cap.category, cap.service) in ON_SITE:
+    if (cap.category, cap.service) in ON_SITE and not demand.brings_in:  # 送检 is not an on-site service
         home = regions.resolve(agency.region)
         if where is not None and home is not None and home.code == where.code:
             reasons.append(Reason("on_site_local", f"现场服务，本地机构（{agency.region}）优先", ON_SITE_LOCAL))
