@@ -10,6 +10,7 @@ agency or enterprise a row points at must exist. Reasons are Chinese (the messag
 from __future__ import annotations
 
 import csv
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,10 @@ from engine.storage.db import Database
 from engine.text.codes import parse_code
 
 SUFFIXES = (".jsonl", ".json", ".csv", ".xlsx")
+# SQLite hands its write lock to no one in particular: a loader that starts its next batch at once can starve a
+# waiting writer (a demand being filed) past its busy timeout. Between batches the loader steps aside this long,
+# longer than SQLite's longest busy-handler sleep (100 ms), so every waiting writer gets a turn.
+BATCH_PAUSE_SQLITE = 0.15
 # Agencies before the flat tables that point at them.
 LOAD_ORDER = ["agencies", "capabilities", "qualifications", "experts", "equipment", "enterprises",
               "service_records", "standards"]
@@ -161,6 +166,8 @@ def ingest_file(db: Database, path: Path, kind: str, report: IngestReport, all_o
                     break
         if batch < batch_rows:
             break
+        if db.engine.dialect.name == "sqlite":
+            time.sleep(BATCH_PAUSE_SQLITE)
     report.loaded[kind] = report.loaded.get(kind, 0) + loaded
 
 
