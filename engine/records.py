@@ -288,6 +288,17 @@ def offered_objects(db: Database) -> tuple[dict[str, int], list[tuple[str, str, 
     return counts, names
 
 
+def agency_names(db: Database) -> tuple[list[tuple[str, str]], str]:
+    """For name search: (id, name) of every agency, suspended ones too (so a search by name can say why one is
+    not recommended), and the text of what agencies offer (capability objects and scopes), which tells a domain
+    word from a distinctive part of a name."""
+    a, c = m.Agency, m.Capability
+    with db.session() as s:
+        names = [tuple(r) for r in s.execute(select(a.id, a.name).order_by(a.id)).all()]
+        offer = " ".join(f"{o} {sc or ''}" for o, sc in s.execute(select(c.object, c.scope).distinct()).all())
+    return names, offer
+
+
 class Records:
     """Record lookups by id, straight from the database (a profile is always current, not as of the index)."""
 

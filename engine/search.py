@@ -15,14 +15,18 @@ from functools import lru_cache
 import numpy as np
 
 from engine.config import Settings
-from engine.demand import Demand, analyze
+from engine.demand import Demand, analyze, describe
 from engine.demand.cues import SERVICE_CUES
+from engine.demand.scope import Fit, assess
 from engine.encoders import Encoder, load_encoder
 from engine.errors import InvalidInput
 from engine.index.store import load_index
+from engine.knowledge import KnowledgeBase
 from engine.limits import MAX_PAGE, MAX_RESULTS, POOL
 from engine.messages import text as msg
 from engine.ranking.filters import Filters, facet_counts
+from engine.ranking.history import History, load_past
+from engine.ranking.names import NameIndex
 from engine.ranking.rankers import (
     AgencyRanker,
     EquipmentRanker,
@@ -34,17 +38,23 @@ from engine.ranking.rankers import (
 )
 from engine.ranking.results import Recommendation, SearchResult
 from engine.ranking.standards import StandardCatalogue
-from engine.records import load_ranking_records, offered_objects
+from engine.records import agency_names, load_ranking_records, offered_objects
 from engine.regions import RegionIndex
 from engine.storage.db import Database
 from engine.suggest import Suggester
 from engine.text.codes import find_codes
 from engine.text.focus import ENCODER_CHARS, TOKENIZER_CHARS, key_sentences
 from engine.text.lexicon import load_lexicon, load_mandatory_terms
+from engine.text.normalize import fold
 from engine.vocabulary import TARGETS
 
 QUERY_VECTOR_CACHE = 2048
 RECOMMEND_OTHERS = 3  # experts, instruments and standards shown beside the agencies of a recommendation
+# A listed hit scores at least this (of 100): a search lists what is relevant, not a pool padded to 100 hits.
+# Absolute, so a filtered search never lists more than the unfiltered one.
+RELEVANT = 25.0
+# Signals `qi eval --without` can switch off for the ablation table (README "Understanding demands").
+SIGNALS = ("knowledge", "history", "names")
 
 
 class Searcher:
@@ -59,6 +69,8 @@ class Searcher:
         self.regions = RegionIndex.load(settings.reference_dir, settings.home_city)
         self.lexicon = load_lexicon(settings.lexicon_dir)
         self.mandatory_terms = load_mandatory_terms(settings.lexicon_dir)
+        self.knowledge = KnowledgeBase.load(settings.knowledge_dir)
+        self.disabled: set[str] = set()  # signals switched off (ablation, `qi eval --without`)
         # Repeated demands (the widget's debounced typing, popular questions) skip the encoder.
         self.query_vector = lru_cache(maxsize=QUERY_VECTOR_CACHE)(self._encode_query)
         self.reload()
@@ -76,9 +88,16 @@ class Searcher:
         self.experts = records.experts
         self.equipment = records.equipment
         self.catalogue = StandardCatalogue(records.standards)
+        self.code_titles = {code: std.title for code, std in self.catalogue.by_code.items()}
+        with self.db.session() as s:
+            past = load_past(s)
+        self.history = History(past, self.index.tokenizer.tokenize)
+        names, offer = agency_names(self.db)
+        self.names = NameIndex(names, fold(offer))
         retrieval = Retrieval(self.index, self.exact)
         rankers: list[Ranker] = [
-            AgencyRanker(retrieval, self.agencies, self.regions), ExpertRanker(retrieval, self.experts),
+            AgencyRanker(retrieval, self.agencies, self.regions, self.history, self.names, self.disabled),
+            ExpertRanker(retrieval, self.experts),
             EquipmentRanker(retrieval, self.equipment), StandardRanker(retrieval, self.catalogue),
         ]
         self.rankers: dict[str, Ranker] = {r.target: r for r in rankers}
@@ -105,6 +124,10 @@ class Searcher:
             raise InvalidInput(msg("search.offset_range", high=POOL - 1))
         query = self._prepare(text, region, POOL, as_of)
         pool, excluded = ranker.rank(query, POOL, filters or Filters())
+        if self.fit(query.demand).no_match:
+            pool = []
+        else:
+            pool = [h for h in pool if h.score >= RELEVANT]
         return SearchResult(target, text, tuple(pool[offset:offset + limit]), tuple(excluded),
                             describe(query.demand), total=len(pool), offset=offset, facets=facet_counts(target, pool))
 
@@ -114,9 +137,26 @@ class Searcher:
         query = self._prepare(text, region, limit, as_of)
         agencies, excluded = self.rankers["agency"].rank(query, limit)
         others = {t: self.rankers[t].rank(query, RECOMMEND_OTHERS)[0] for t in ("expert", "equipment", "standard")}
+        fit = self.fit(query.demand)
+        if fit.no_match:  # nothing of the station's world in it: no confident list, a pointer to the station
+            agencies, excluded, others = [], [], {t: [] for t in others}
         station = bool(agencies) and any(r.code == "station_serves" for r in agencies[0].reasons)
         return Recommendation(text, describe(query.demand), tuple(agencies), tuple(others["expert"]),
-                              tuple(others["equipment"]), tuple(others["standard"]), tuple(excluded), station)
+                              tuple(others["equipment"]), tuple(others["standard"]), tuple(excluded), station,
+                              fit.no_match, fit.message)
+
+    def read(self, text: str, region: str | None = None) -> Demand:
+        """The demand as the engine reads it (no encoding, no ranking); a long one bounded to its key sentences
+        before any tokenizer sees it (`_bounded`)."""
+        knowledge = None if "knowledge" in self.disabled else self.knowledge
+        return self._bounded(analyze(text, self.regions, self.lexicon, region, self.mandatory_terms, knowledge,
+                                     self.code_titles))
+
+    def fit(self, demand: Demand) -> Fit:
+        """Whether the demand is about anything the station serves (engine/demand/scope.py)."""
+        words = [t for t in self.index.tokenizer.tokenize(demand.normalized) if not t.startswith("~")]
+        vocabularies = [c.bm25.vocab for c in self.index.collections.values()]
+        return assess(demand, words, vocabularies, bool(self.names.find(demand.normalized)))
 
     def ranker(self, target: str) -> Ranker:
         if target not in TARGETS:
@@ -127,7 +167,7 @@ class Searcher:
         """Check the request, read the demand and encode it once for every target ranked."""
         if not 1 <= limit <= MAX_RESULTS:
             raise InvalidInput(msg("search.limit_range", low=1, high=MAX_RESULTS))
-        demand = self._bounded(analyze(text, self.regions, self.lexicon, region, self.mandatory_terms))
+        demand = self.read(text, region)
         vector = self.query_vector(self._encoder_text(demand))
         return Query(demand, vector, as_of or self.settings.today())
 
@@ -152,15 +192,3 @@ class Searcher:
         expansion = demand.expansion[:ENCODER_CHARS // 3]
         head = key_sentences(demand.normalized, ENCODER_CHARS - len(expansion) - 1, self._weigh)
         return f"{head} {expansion}".strip()
-
-
-def describe(demand: Demand) -> dict:
-    """The demand as the engine read it, for explanations and the staff console."""
-    return {
-        "normalized": demand.normalized,
-        "region": demand.region.name if demand.region else None,
-        "region_source": demand.region_source,
-        "codes": [c.text for c in demand.codes],
-        "lexicon": [{"term": t, "formal": list(f)} for t, f in demand.lexicon_hits],
-        "services": sorted(demand.services),
-    }

@@ -38,7 +38,8 @@ def test_acknowledged_demand_and_feedback_survive_kill_9(api_settings, searcher,
             number = c.post("/v1/demands", json={"text": "断电前登记的需求", "channel": "电话"}).json()["number"]
             assert c.post(f"/v1/demands/{number}/dispatch", json={
                 "mode": "station", "scheduled_at": "2026-12-03T09:30:00+08:00"}).status_code == 200
-            r = c.post(f"/v1/demands/{number}/feedback", json={"satisfaction": 5, "comment": "杀进程前的反馈"})
+            r = c.post(f"/v1/demands/{number}/feedback", json={"satisfaction": 5, "comment": "杀进程前的反馈",
+                                                                 "status": "已完成"})
             assert r.status_code == 200
         server.kill()  # SIGKILL right after the acknowledgement: no shutdown hooks, no flush
     finally:

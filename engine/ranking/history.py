@@ -22,7 +22,7 @@ WINDOW = timedelta(days=730)  # 近两年
 SIMILAR = 0.6  # a past demand is similar when its BM25 score is at least this share of the best one
 MAX_SIMILAR = 200
 MIN_SERVED = 2  # one past service is an anecdote, not evidence
-MAX_LIFT = 0.12
+MAX_LIFT = 0.04  # below the smallest rule effect (on-site local × 1.05): history breaks ties, never a rule
 SATURATION = 20  # services after which more history adds nothing
 SERVED = frozenset({"已完成", "服务中", "已派单"})
 
