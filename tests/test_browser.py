@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 playwright = pytest.importorskip("playwright.sync_api")
+expect = playwright.expect  # waits without evaluating strings in the page: its CSP forbids eval
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -58,7 +59,7 @@ def test_public_page_search_filters_profile_and_standard(page, live_server):
     assert "找到" in page.inner_text("#status")
 
     page.select_option("#facet-service_type", "检定")
-    page.wait_for_function("document.getElementById('status').textContent.includes('找到')")
+    expect(page.locator("#status")).to_contain_text("找到", timeout=30_000)
     page.screenshot(path=ARTIFACTS / "public-search.png", full_page=True)
 
     page.click("#results li >> nth=0 >> a")
@@ -93,15 +94,15 @@ def test_staff_console_runs_a_demand_through_the_process(page, live_server):
     page.screenshot(path=ARTIFACTS / "console-suggestions.png", full_page=True)
 
     page.locator("form.dispatch button").first.click()
-    page.wait_for_function("document.querySelectorAll('#timeline li').length === 3")
+    expect(page.locator("#timeline li")).to_have_count(3, timeout=30_000)
     page.fill("#f-note", "已电话联系企业，约定下周送检")
     page.select_option("#f-status", "服务中")
     page.click("#f-note ~ .row button")
-    page.wait_for_function("document.querySelectorAll('#timeline li').length === 4")
+    expect(page.locator("#timeline li")).to_have_count(4, timeout=30_000)
     page.select_option("#fb-score", "4")
     page.fill("#fb-comment", "响应及时")
     page.click("#feedback-form button")
-    page.wait_for_function("document.querySelectorAll('#timeline li').length === 5")
+    expect(page.locator("#timeline li")).to_have_count(5, timeout=30_000)
     assert page.inner_text("#demand-status") == "已完成"
     timeline = page.inner_text("#timeline")
     for step in ("登记", "匹配", "派单", "跟踪", "反馈"):
@@ -123,7 +124,7 @@ def test_widget_embedded_on_another_origin(page, live_server, app):
     page.keyboard.press("ArrowDown")
     assert page.locator("qi-recommend input").get_attribute("aria-activedescendant")
     page.keyboard.press("Enter")
-    page.wait_for_function("document.getElementById('chosen').textContent !== '尚未选择'")
+    expect(page.locator("#chosen")).not_to_have_text("尚未选择", timeout=30_000)
     assert "陶瓷" in page.inner_text("#chosen")
     page.screenshot(path=ARTIFACTS / "widget-on-portal.png", full_page=True)
 

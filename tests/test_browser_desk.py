@@ -11,7 +11,7 @@ import pytest
 
 from tests.test_browser import ARTIFACTS, browser, page  # noqa: F401 - the shared Chromium fixtures
 
-pytest.importorskip("playwright.sync_api")
+expect = pytest.importorskip("playwright.sync_api").expect  # waits without eval (the pages' CSP forbids it)
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +40,7 @@ def test_local_times_and_redispatch_in_the_timeline(page, live_server, zhang):  
     page.wait_for_selector("li.suggestion >> nth=1")
     page.locator("form.dispatch input[name=when]").first.fill("2026-12-02T09:30")
     page.locator("form.dispatch button").first.click()
-    page.wait_for_function("document.querySelectorAll('#timeline li').length === 3")
+    expect(page.locator("#timeline li")).to_have_count(3, timeout=30_000)
     timeline = page.inner_text("#timeline")
     assert "服务时间 2026年12月2日 09:30" in timeline  # entered as local time, shown as local time
     assert "张三" in timeline and "T" not in page.inner_text("#timeline li:first-child .when")
@@ -50,7 +50,7 @@ def test_local_times_and_redispatch_in_the_timeline(page, live_server, zhang):  
     page.wait_for_selector("form.dispatch input[name=reason]")
     page.locator("li.suggestion >> nth=1").locator("input[name=reason]").fill("原机构排期已满，企业要求本周内完成")
     page.locator("li.suggestion >> nth=1").locator("form.dispatch button").click()
-    page.wait_for_function("document.querySelectorAll('#timeline li').length === 5")
+    expect(page.locator("#timeline li")).to_have_count(5, timeout=30_000)
     last = page.inner_text("#timeline li:last-child")
     assert last.startswith("改派") and "原机构排期已满" in last and "张三" in last
     page.screenshot(path=ARTIFACTS / "desk-redispatch-timeline.png", full_page=True)
@@ -69,7 +69,7 @@ def test_a_bad_input_gets_a_chinese_message(page, live_server, zhang):  # noqa: 
     page.fill("#d-region", "乐亭县")
     page.fill("#d-phone", "电话号码")
     page.click("#d-submit")
-    page.wait_for_function("document.getElementById('form-status').textContent.includes('联系电话')")
+    expect(page.locator("#form-status")).to_contain_text("联系电话", timeout=30_000)
     message = page.inner_text("#form-status")
     assert "格式不正确" in message and "/" not in message
     page.screenshot(path=ARTIFACTS / "desk-chinese-error.png", full_page=True)
@@ -86,11 +86,11 @@ def test_demand_list_search_and_paging(page, live_server, zhang):  # noqa: F811
     page.fill("#l-enterprise", "EN0007")
     page.select_option("#l-sort", "oldest")
     page.click("#l-search")
-    page.wait_for_function("document.getElementById('list-status').textContent === '共 23 条'")
+    expect(page.locator("#list-status")).to_have_text("共 23 条", timeout=30_000)
     assert page.locator("#demand-list li").count() == 20 and page.inner_text("#l-page") == "第 1 / 2 页"
     assert "第1台" in page.inner_text("#demand-list li:first-child")
     page.click("#l-next")
-    page.wait_for_function("document.getElementById('l-page').textContent === '第 2 / 2 页'")
+    expect(page.locator("#l-page")).to_have_text("第 2 / 2 页", timeout=30_000)
     assert page.locator("#demand-list li").count() == 3 and page.is_disabled("#l-next")
     assert "第23台" in page.inner_text("#demand-list li:last-child")
     page.screenshot(path=ARTIFACTS / "desk-demand-list.png", full_page=True)

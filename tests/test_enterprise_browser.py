@@ -12,7 +12,7 @@ import pytest
 from engine.keys import KeyStore
 from engine.storage.db import Database
 
-pytest.importorskip("playwright.sync_api")
+expect = pytest.importorskip("playwright.sync_api").expect  # waits without eval (the pages' CSP forbids it)
 from test_browser import ARTIFACTS, browser, page  # noqa: E402, F401 - the shared Chromium fixtures
 
 LEDGER = Path(__file__).resolve().parent / "data" / "ledger_hand.csv"
@@ -67,7 +67,7 @@ def test_upload_a_ledger_on_my_page_and_book_a_batch(page, live_server, settings
     page.fill("#as-of", "2026-06-15")
     page.set_input_files("#ledger-file", str(LEDGER))
     page.click("#upload-btn")
-    page.wait_for_function("document.getElementById('ledger-status').textContent.includes('已导入')")
+    expect(page.locator("#ledger-status")).to_contain_text("已导入", timeout=30_000)
     assert "已导入 43 台器具，其中强制检定 18 台" in page.inner_text("#ledger-status")
     page.wait_for_selector("#due-table tbody tr[data-row]")
     due_rows = page.locator("#due-table tbody tr[data-row]").count()
@@ -83,7 +83,7 @@ def test_upload_a_ledger_on_my_page_and_book_a_batch(page, live_server, settings
     page.wait_for_selector("#booking-ack")
     number = page.inner_text("#booking-number")
     assert number.startswith("TS-")
-    page.wait_for_function(f"document.getElementById('demands').textContent.includes('{number}')")
+    expect(page.locator("#demands")).to_contain_text(number, timeout=30_000)
     page.locator("#ledger-card").screenshot(path=ARTIFACTS / "enterprise-booked.png")
 
     # a bad file is refused whole, every bad row listed on the page
