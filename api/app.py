@@ -10,11 +10,14 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from api.body_limit import BodyLimit
+from api.caller_limits import plain_text
 from api.errors import install_error_handlers
+from api.headers import SecurityHeaders
 from api.routes import admin, demands, enterprise, exports, lookups, matching, proactive, stats, tracking
 from api.security import WidgetCors
 from api.state import AppState
@@ -40,12 +43,15 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
                     "recommend), widget (recommend and suggest from its allowed origins). Without a key a caller "
                     "acts as public, rate-limited per address. Errors: `{\"error\": {\"code\", \"message\"}}`.",
         lifespan=lifespan,
+        dependencies=[Depends(plain_text)],
         docs_url=None,  # served below from local files: the machines have no internet for a CDN
         redoc_url=None,
     )
     app.state.qi = state
     install_error_handlers(app)
     app.add_middleware(WidgetCors, keys_of=lambda: state.keys)
+    app.add_middleware(BodyLimit, state_of=lambda: state)
+    app.add_middleware(SecurityHeaders, index_source=lambda: state.index.source)
     for router in (matching.router, lookups.router, demands.router, exports.router, admin.router, stats.router,
                    enterprise.router, tracking.router, proactive.router):
         app.include_router(router)

@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from engine.config import ROOT
 from engine.errors import QiError
 from engine.messages import for_people, validation_message
 from engine.messages import text as msg
@@ -24,7 +25,7 @@ HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "n
 def error_response(status: int, code: str, message: str, details: list[str] | None = None,
                    headers: dict[str, str] | None = None) -> JSONResponse:
     """The one error shape of every 4xx and 5xx answer."""
-    body = {"code": code, "message": message}
+    body = {"code": code, "message": message.replace(f"{ROOT}/", "")}  # no server path in any answer
     if details:
         body["details"] = details
     return JSONResponse({"error": body}, status_code=status, headers=headers)

@@ -222,7 +222,10 @@ class UploadOut(BaseModel):
 
 
 class HealthOut(BaseModel):
-    status: Literal["ok"]
+    status: Literal["ok", "degraded"]
+    index: Literal["current", "previous"] = Field("current", description="previous: answering from the last good "
+                                                  "index because the current one cannot be read")
+    warning: str | None = None
     index_built_at: str | None
     documents: dict[str, int]
     database: str

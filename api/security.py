@@ -1,7 +1,8 @@
 """Who is calling and what they may do: API keys, roles, widget origins (CORS), per-key rate limits.
 
 A key comes in `X-API-Key` or `Authorization: Bearer`. No key means the anonymous public caller (the
-self-search page), limited per client address, unless `QI_ANONYMOUS_PUBLIC=false`.
+self-search page), limited per client address, unless `QI_ANONYMOUS_PUBLIC=false`. The client address is the peer's,
+or the forwarded one when the peer is in `QI_TRUSTED_PROXIES` (none by default).
 
 Rate limits are token buckets kept per worker process: with `--workers N` a key gets up to N times its rate in
 the worst case; put a shared limiter (the proxy, or Redis) in front when that matters.
@@ -9,6 +10,7 @@ the worst case; put a shared limiter (the proxy, or Redis) in front when that ma
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import threading
 import time
@@ -19,11 +21,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.errors import qi_error_response
 from engine.audit import Actor
-from engine.errors import Forbidden, OriginNotAllowed, RateLimited, Unauthorized
+from engine.errors import Forbidden, InvalidInput, OriginNotAllowed, RateLimited, Unauthorized
 from engine.keys import Principal, normalize_origin
 from engine.messages import text as msg
+from engine.widget_tokens import verify as verify_widget_token
 
-ALLOWED_HEADERS = "X-API-Key, Authorization, Content-Type"
+ALLOWED_HEADERS = "X-API-Key, Authorization, Content-Type, X-QI-Token"
 
 
 class RateLimiter:
@@ -45,6 +48,15 @@ class RateLimiter:
             if len(self._buckets) > 100_000:  # forget idle callers rather than grow without bound
                 self._buckets.clear()
 
+    def spend(self, who: str, per_minute: int) -> None:
+        """Take a token if there is one, never refusing: a client's keyed requests use up its anonymous budget
+        too, so dropping the key does not give it a second budget on top."""
+        now = time.monotonic()
+        with self._lock:
+            tokens, last = self._buckets.get(who, (float(per_minute), now))
+            tokens = min(float(per_minute), tokens + (now - last) * per_minute / 60.0)
+            self._buckets[who] = (max(0.0, tokens - 1.0), now)
+
 
 def _token(request: Request) -> str | None:
     key = request.headers.get("x-api-key")
@@ -56,25 +68,65 @@ def _token(request: Request) -> str | None:
     return None
 
 
+def trusted_networks(spec: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """`QI_TRUSTED_PROXIES`: comma-separated addresses or CIDR networks (empty: trust no proxy)."""
+    networks = []
+    for part in (p.strip() for p in spec.split(",")):
+        if part:
+            try:
+                networks.append(ipaddress.ip_network(part, strict=False))
+            except ValueError:
+                raise InvalidInput(f"QI_TRUSTED_PROXIES 中的 {part!r} 不是 IP 地址或网段") from None
+    return tuple(networks)
+
+
+def _trusted(address: str, networks) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in net for net in networks)
+
+
 def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The client: the peer, or, when the peer is a trusted proxy, the last X-Forwarded-For hop that is not one
+    (the hops before it are whatever the client wrote)."""
+    peer = request.client.host if request.client else "unknown"
+    networks = request.app.state.qi.trusted_proxies
+    if not networks or not _trusted(peer, networks):
+        return peer
+    hops = [h.strip() for h in request.headers.get("x-forwarded-for", "").split(",") if h.strip()]
+    for hop in reversed(hops):
+        if not _trusted(hop, networks):
+            try:
+                return str(ipaddress.ip_address(hop))
+            except ValueError:
+                return peer  # a garbled header: the proxy itself is the best we know
+    return peer
 
 
 def principal_of(request: Request) -> Principal:
-    """Authenticate, check the widget origin and charge the rate limit; cached on the request."""
+    """Authenticate, check the widget origin and token, charge the rate limits; cached on the request.
+
+    Budgets: an anonymous caller has its address's; a key has its own, and a widget key also one per visitor
+    inside its total. A public or widget key's requests also spend the client address's anonymous budget, so a
+    client that drops its key does not get a second budget on top of the key's."""
     cached = getattr(request.state, "principal", None)
     if cached is not None:
         return cached
     state = request.app.state.qi
+    settings = state.settings
     token = _token(request)
+    address = client_address(request)
     if token is None:
-        if not state.settings.anonymous_public:
+        if not settings.anonymous_public:
             raise Unauthorized(msg("auth.key_required"))
-        principal = Principal(None, "public", (), state.settings.anonymous_rate_per_minute)
-        who = f"ip:{client_address(request)}"
-    else:
-        principal = state.keys.authenticate(token)
-        who = f"key:{principal.key_id}"
+        principal = Principal(None, "public", (), settings.anonymous_rate_per_minute)
+        state.rate_limiter.take(f"ip:{address}", principal.rate_per_minute)
+        request.state.principal, request.state.caller = principal, f"ip:{address}"
+        return principal
+    principal = state.keys.authenticate(token)
+    caller = f"key:{principal.key_id}"
     if principal.role == "widget":
         origin = request.headers.get("origin")
         try:
@@ -83,9 +135,29 @@ def principal_of(request: Request) -> Principal:
             allowed = False
         if not allowed:
             raise OriginNotAllowed(msg("auth.origin_not_allowed", origin=origin or "（无）"))
-    state.rate_limiter.take(who, principal.rate_per_minute)
-    request.state.principal = principal
+        caller = f"key:{principal.key_id}:visitor:{_visitor(request, settings, principal.key_id, address)}"
+        state.rate_limiter.take(caller, settings.widget_visitor_rate_per_minute)
+    state.rate_limiter.take(f"key:{principal.key_id}", principal.rate_per_minute)
+    if principal.role != "staff":
+        state.rate_limiter.spend(f"ip:{address}", settings.anonymous_rate_per_minute)
+    request.state.principal, request.state.caller = principal, caller
     return principal
+
+
+def _visitor(request: Request, settings, key_id: str, address: str) -> str:
+    """Who the visitor of a widget is: the signed token's visitor, or else the client address."""
+    token = request.headers.get("x-qi-token")
+    if settings.widget_token_secret and (token or settings.widget_token_required):
+        if not token:
+            raise Unauthorized("这个组件密钥需要访客令牌（请求头 X-QI-Token），请由门户服务器签发")
+        return "t:" + verify_widget_token(settings.widget_token_secret, key_id, token).visitor
+    return f"ip:{address}"
+
+
+def caller_of(request: Request) -> str:
+    """The identity budgets are kept for (after `principal_of`): an address, a key, or a widget key's visitor."""
+    principal_of(request)
+    return request.state.caller
 
 
 def require(permission: str) -> Callable[[Request], Principal]:

@@ -32,7 +32,9 @@ def serve(settings: Settings, host: str, port: int, workers: int = 1, demo_host_
         _start_demo_host(settings, base, host, demo_host_port)
     print(f"qi-match on {base}\n  public search  {base}/\n  staff console  {base}/console\n"
           f"  API docs       {base}/docs\n  widget script  {base}/widget/qi-recommend.js", flush=True)
-    uvicorn.run("api.app:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="warning")
+    # proxy_headers off: uvicorn would believe X-Forwarded-For from loopback; QI_TRUSTED_PROXIES decides instead.
+    uvicorn.run("api.app:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="warning",
+                proxy_headers=False)
     return 0
 
 

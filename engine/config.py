@@ -7,6 +7,8 @@ from pathlib import Path
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from engine.ingest_xlsx import XlsxLimits
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -45,6 +47,33 @@ class Settings(BaseSettings):
     track_failures_per_minute: int = 10
     # How often a worker checks whether another process swapped in a new index.
     index_check_seconds: float = 2.0
+
+    # ---- bounds on what one caller can make the service do (README "Abuse and faults") ----
+    # Addresses (or CIDR networks, comma-separated) of the reverse proxies whose X-Forwarded-For is believed.
+    # None by default: the peer address is the client.
+    trusted_proxies: str = ""
+    # Largest request body of every route but the upload (which takes upload_max_bytes), refused while reading.
+    body_max_bytes: int = 256 * 1024
+    # Requests one anonymous address or one widget visitor may have running at once on search and recommend,
+    # per worker (API keys of staff and public integrations are not capped).
+    caller_max_concurrent: int = 2
+    # A widget key's requests per minute from one visitor (client address, or the visitor in a signed token);
+    # the key's own rate is the total over all visitors.
+    widget_visitor_rate_per_minute: int = 20
+    # Secret for short-lived widget tokens (engine/widget_tokens.py); empty turns tokens off.
+    widget_token_secret: str = ""
+    # With a secret set: refuse widget requests that carry no valid token.
+    widget_token_required: bool = False
+    # Excel files are checked before they are parsed (engine/ingest_xlsx.py).
+    xlsx_max_uncompressed_bytes: int = XlsxLimits.max_uncompressed_bytes
+    xlsx_max_ratio: int = XlsxLimits.max_ratio
+    xlsx_max_rows: int = XlsxLimits.max_rows
+    xlsx_max_cells: int = XlsxLimits.max_cells
+    xlsx_max_cell_chars: int = XlsxLimits.max_cell_chars
+    # Rows per transaction of a bulk load, so other writers (demand filings) get the database between batches.
+    ingest_batch_rows: int = 500
+    # An index build runs in its own process at this CPU niceness, so queries win over it.
+    build_nice: int = 10
 
     def today(self) -> date:
         return date.today()

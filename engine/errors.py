@@ -11,6 +11,7 @@
     │   └── OriginNotAllowed     a widget key used from an origin it was not issued for
     ├── RateLimited              the key used up its requests for now; `retry_after` seconds
     ├── ServiceUnavailable       a part the server needs is not installed (the 服务单's CJK font)
+    ├── BuildFailed              the index build process failed (engine/index/build_process.py)
     ├── IndexUnavailable         the index on disk is missing, corrupt or built for another setup
     │   └── IndexMismatch        the manifest does not match the running encoder / dictionary / format
     └── StorageUnsupported       the database URL names a backend the workflow cannot run on
@@ -98,6 +99,11 @@ class RateLimited(QiError):
 class ServiceUnavailable(QiError):
     code = "unavailable"
     status = 503
+
+
+class BuildFailed(QiError):
+    code = "index_build_failed"
+    status = 500
 
 
 class IndexUnavailable(QiError):

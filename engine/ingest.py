@@ -10,6 +10,7 @@ agency or enterprise a row points at must exist. Reasons are Chinese (the messag
 from __future__ import annotations
 
 import csv
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from engine.errors import IngestRejected, InvalidInput
+from engine.ingest_xlsx import XlsxLimits, read_xlsx
 from engine.jsonl import iter_lines
 from engine.messages import field_name, validation_problem
 from engine.messages import text as msg
@@ -29,6 +31,10 @@ from engine.storage.db import Database
 from engine.text.codes import parse_code
 
 SUFFIXES = (".jsonl", ".json", ".csv", ".xlsx")
+# SQLite hands its write lock to no one in particular: a loader that starts its next batch at once can starve a
+# waiting writer (a demand being filed) past its busy timeout. Between batches the loader steps aside this long,
+# longer than SQLite's longest busy-handler sleep (100 ms), so every waiting writer gets a turn.
+BATCH_PAUSE_SQLITE = 0.15
 # Agencies before the flat tables that point at them.
 LOAD_ORDER = ["agencies", "capabilities", "qualifications", "experts", "equipment", "enterprises",
               "service_records", "standards"]
@@ -65,7 +71,7 @@ def kind_of(path: Path, kind: str | None = None) -> str:
     return name
 
 
-def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
+def read_rows(path: Path, xlsx: XlsxLimits | None = None) -> Iterator[tuple[int, dict[str, Any] | str]]:
     """(line number, row) pairs; a row that cannot even be parsed comes as its error message."""
     suffix = path.suffix.lower()
     if suffix in (".jsonl", ".json"):
@@ -81,29 +87,9 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
                 if any((v or "").strip() for v in row.values()):
                     yield reader.line_num, {k.strip(): v for k, v in row.items() if k}
     elif suffix == ".xlsx":
-        yield from _read_xlsx(path)
+        yield from read_xlsx(path, xlsx or XlsxLimits())  # checked before it is opened (engine/ingest_xlsx.py)
     else:
         raise InvalidInput(msg("ingest.unsupported", name=path.name, suffix=suffix))
-
-
-def _read_xlsx(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
-    from openpyxl import load_workbook  # only needed for Excel files
-
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many types for a broken file
-        raise InvalidInput(msg("ingest.bad_xlsx", name=path.name)) from None
-    sheet = book.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
-    header = [str(h).strip() if h is not None else "" for h in next(rows, [])]
-    for lineno, values in enumerate(rows, 2):
-        if all(v is None or str(v).strip() == "" for v in values):
-            continue
-        # A row may be shorter than the header (trailing empty cells): zip stops at the shorter one.
-        row = {h: (v.isoformat()[:10] if hasattr(v, "isoformat") else v)
-               for h, v in zip(header, values, strict=False) if h}
-        yield lineno, {k: ("" if v is None else v) for k, v in row.items()}
-    book.close()
 
 
 def _reason(exc: ValidationError) -> str:
@@ -142,41 +128,72 @@ def ingest_paths(db: Database, paths: list[Path], kind: str | None = None,
 
 
 def ingest_file(db: Database, path: Path, kind: str, report: IngestReport, all_or_nothing: bool = False,
-                regions: RegionIndex | None = None) -> None:
-    """Load one file. With `all_or_nothing` (API uploads) a single bad row rolls the whole file back."""
+                regions: RegionIndex | None = None, batch_rows: int = 500, xlsx: XlsxLimits | None = None) -> None:
+    """Load one file, `batch_rows` rows per transaction, so that other writers (a demand being filed) get the
+    database between batches instead of waiting behind one long load. With `all_or_nothing` (API uploads) the
+    whole file is validated first, reading only, and a single bad row means nothing is loaded; loading updates
+    records in place, so a load cut short is completed by sending the file again."""
     regions = regions or default_regions()
     schema = SCHEMAS[kind]
-    loaded = 0
     rejected_before = len(report.rejected)
-    with db.session() as session:
-        try:
-            for lineno, raw in read_rows(path):
-                if isinstance(raw, str):
-                    report.rejected.append(RejectedRow(str(path), lineno, raw))
-                    continue
-                try:
-                    row = schema.model_validate(raw)
-                    problem = _references(session, kind, row, regions) or _store(session, kind, row)
-                except ValidationError as exc:
-                    problem = _reason(exc)
+    if all_or_nothing:
+        valid = 0
+        with db.session() as session:
+            for lineno, row in _rows(path, schema, report, xlsx):
+                problem = _problem(session, kind, row, regions)
+                if problem:
+                    report.rejected.append(RejectedRow(str(path), lineno, problem))
+                else:
+                    valid += 1
+        bad = report.rejected[rejected_before:]
+        if bad or not valid:
+            reason = msg("ingest.rejected", name=path.name, count=len(bad)) if bad else msg("ingest.empty",
+                                                                                        name=path.name)
+            raise IngestRejected(reason, [str(r) for r in bad[:50]])
+    loaded = 0
+    rows = _rows(path, schema, report, xlsx)
+    while True:
+        with db.session() as session:
+            batch = 0
+            for lineno, row in rows:
+                problem = _problem(session, kind, row, regions) or _store(session, kind, row)
                 if problem:
                     report.rejected.append(RejectedRow(str(path), lineno, problem))
                 else:
                     loaded += 1
-                if loaded % 500 == 0:
-                    session.flush()
-        except UnicodeDecodeError:
-            raise InvalidInput(msg("ingest.not_utf8", name=path.name)) from None
-        except csv.Error as exc:
-            problem = "引号未闭合" if "unexpected end of data" in str(exc) else str(exc)
-            raise InvalidInput(msg("ingest.bad_csv", name=path.name, line=_csv_line(path), problem=problem)) \
-                from None
-        bad = report.rejected[rejected_before:]
-        if all_or_nothing and (bad or not loaded):
-            reason = msg("ingest.rejected", name=path.name, count=len(bad)) if bad else msg("ingest.empty",
-                                                                                        name=path.name)
-            raise IngestRejected(reason, [str(r) for r in bad[:50]])
+                batch += 1
+                if batch >= batch_rows:
+                    break
+        if batch < batch_rows:
+            break
+        if db.engine.dialect.name == "sqlite":
+            time.sleep(BATCH_PAUSE_SQLITE)
     report.loaded[kind] = report.loaded.get(kind, 0) + loaded
+
+
+def _rows(path: Path, schema: Any, report: IngestReport, xlsx: XlsxLimits | None) -> Iterator[tuple[int, Any]]:
+    """(line, validated row) pairs; rows that do not parse or validate go to the report."""
+    try:
+        for lineno, raw in read_rows(path, xlsx):
+            if isinstance(raw, str):
+                report.rejected.append(RejectedRow(str(path), lineno, raw))
+                continue
+            try:
+                yield lineno, schema.model_validate(raw)
+            except ValidationError as exc:
+                report.rejected.append(RejectedRow(str(path), lineno, _reason(exc)))
+    except UnicodeDecodeError:
+        raise InvalidInput(msg("ingest.not_utf8", name=path.name)) from None
+    except csv.Error as exc:
+        problem = "引号未闭合" if "unexpected end of data" in str(exc) else str(exc)
+        raise InvalidInput(msg("ingest.bad_csv", name=path.name, line=_csv_line(path), problem=problem)) from None
+
+
+def _problem(session: Session, kind: str, row: Any, regions: RegionIndex) -> str | None:
+    """Why a validated row cannot be stored, read-only: a reference to nothing, or a code that is no code."""
+    if kind == "standards" and parse_code(row.code) is None:
+        return "code：" + msg("lookup.not_standard_code", text=row.code)
+    return _references(session, kind, row, regions)
 
 
 def _csv_line(path: Path) -> int:

@@ -1,7 +1,9 @@
 """Background jobs (a reindex), kept in the database so that every API worker sees them.
 
-A reindex runs in a thread of the worker that was asked, under a file lock (one build at a time across the workers
-of a machine), into a temporary folder swapped in atomically; queries keep using the old index meanwhile. The job
+A reindex is watched by a thread of the worker that was asked, under a file lock (one build at a time across the
+workers of a machine); the build itself runs in a niced child process (engine/index/build_process.py), so queries
+keep the worker's CPU, encoder and interpreter, and is swapped in atomically; queries keep using the old index
+meanwhile. The job
 records its outcome: done (with the new index's counts) or failed (with the error).
 """
 
@@ -48,8 +50,8 @@ def _info(job: m.Job) -> JobInfo:
 class Jobs:
     def __init__(self, settings: Settings, db: Database, encoder: Callable[[], Encoder],
                  on_built: Callable[[], None] = lambda: None) -> None:
-        """`encoder` gives the encoder to build with (loaded on first use); `on_built` runs after a build, to
-        load the new index in this worker."""
+        """`encoder` gives this worker's encoder (loaded on first use; the build itself loads its own in the child
+        process); `on_built` runs after a build, to load the new index in this worker."""
         self.settings = settings
         self.db = db
         self._encoder = encoder
@@ -79,8 +81,7 @@ class Jobs:
             raise Conflict(msg("jobs.busy", id=busy.id, status=busy.status))
 
     def _run_reindex(self, job_id: int) -> None:
-        from engine.indexing import build
-        from engine.text.lexicon import load_lexicon
+        from engine.index.build_process import build_in_subprocess
 
         lock_path = Path(self.settings.index_dir) / ".build.lock"
         lock_path.parent.mkdir(parents=True, exist_ok=True)
@@ -88,7 +89,7 @@ class Jobs:
             with lock_path.open("w") as lock:
                 fcntl.flock(lock, fcntl.LOCK_EX)  # one build at a time, across workers on this machine
                 self._set(job_id, "running")
-                manifest = build(self.settings, self.db, self._encoder(), load_lexicon(self.settings.lexicon_dir))
+                manifest = build_in_subprocess(self.settings)  # niced, its own encoder: queries win
             self._on_built()
             self._set(job_id, "done", counts=manifest["counts"], build_seconds=manifest["build_seconds"],
                       built_at=manifest["built_at"])

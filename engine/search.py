@@ -8,6 +8,7 @@ the same way. Built once at the edge (CLI, API startup) and shared; it reads the
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from functools import lru_cache
 
@@ -15,6 +16,7 @@ import numpy as np
 
 from engine.config import Settings
 from engine.demand import Demand, analyze, describe
+from engine.demand.cues import SERVICE_CUES
 from engine.demand.scope import Fit, assess
 from engine.encoders import Encoder, load_encoder
 from engine.errors import InvalidInput
@@ -40,6 +42,8 @@ from engine.records import agency_names, load_ranking_records, offered_objects
 from engine.regions import RegionIndex
 from engine.storage.db import Database
 from engine.suggest import Suggester
+from engine.text.codes import find_codes
+from engine.text.focus import ENCODER_CHARS, TOKENIZER_CHARS, key_sentences
 from engine.text.lexicon import load_lexicon, load_mandatory_terms
 from engine.text.normalize import fold
 from engine.vocabulary import TARGETS
@@ -54,9 +58,12 @@ SIGNALS = ("knowledge", "history", "names")
 
 
 class Searcher:
-    def __init__(self, settings: Settings, db: Database, encoder: Encoder | None = None, exact: bool = False) -> None:
+    def __init__(self, settings: Settings, db: Database, encoder: Encoder | None = None, exact: bool = False,
+                 index_name: str = "current") -> None:
+        """`index_name` "previous" reads the last good index (a server's fallback when `current` is damaged)."""
         self.settings = settings
         self.exact = exact  # brute-force nearest vectors instead of the ANN index (the oracle of the fast path)
+        self.index_name = index_name
         self.db = db
         self.encoder = encoder or load_encoder(settings.encoder)
         self.regions = RegionIndex.load(settings.reference_dir, settings.home_city)
@@ -75,7 +82,7 @@ class Searcher:
 
     def reload(self) -> None:
         """(Re)read the index and the records; a new index is picked up without restarting."""
-        self.index = load_index(self.settings.index_dir, self.encoder)
+        self.index = load_index(self.settings.index_dir, self.encoder, name=self.index_name)
         records = load_ranking_records(self.db)
         self.agencies = records.agencies
         self.experts = records.experts
@@ -139,9 +146,11 @@ class Searcher:
                               fit.no_match, fit.message)
 
     def read(self, text: str, region: str | None = None) -> Demand:
-        """The demand as the engine reads it (no encoding, no ranking)."""
+        """The demand as the engine reads it (no encoding, no ranking); a long one bounded to its key sentences
+        before any tokenizer sees it (`_bounded`)."""
         knowledge = None if "knowledge" in self.disabled else self.knowledge
-        return analyze(text, self.regions, self.lexicon, region, self.mandatory_terms, knowledge, self.code_titles)
+        return self._bounded(analyze(text, self.regions, self.lexicon, region, self.mandatory_terms, knowledge,
+                                     self.code_titles))
 
     def fit(self, demand: Demand) -> Fit:
         """Whether the demand is about anything the station serves (engine/demand/scope.py)."""
@@ -159,6 +168,27 @@ class Searcher:
         if not 1 <= limit <= MAX_RESULTS:
             raise InvalidInput(msg("search.limit_range", low=1, high=MAX_RESULTS))
         demand = self.read(text, region)
-        vector = self.query_vector(demand.search_text)
+        vector = self.query_vector(self._encoder_text(demand))
         return Query(demand, vector, as_of or self.settings.today())
 
+    def _weigh(self, sentence: str) -> float:
+        """Domain signal of one sentence: lexicon terms and standard codes count double, service words once."""
+        cues = sum(1 for words in SERVICE_CUES.values() for w in words if w in sentence)
+        return 2 * (len(self.lexicon.matches(sentence)) + len(find_codes(sentence))) + cues
+
+    def _bounded(self, demand: Demand) -> Demand:
+        """The demand as the tokenizer sees it: at most TOKENIZER_CHARS of key sentences (engine/text/focus.py).
+        Region, codes, services and lexicon hits were read from the whole text already."""
+        if len(demand.normalized) <= TOKENIZER_CHARS and len(demand.expansion) <= TOKENIZER_CHARS:
+            return demand
+        return replace(demand, normalized=key_sentences(demand.normalized, TOKENIZER_CHARS, self._weigh),
+                       expansion=demand.expansion[:TOKENIZER_CHARS])
+
+    def _encoder_text(self, demand: Demand) -> str:
+        """At most ENCODER_CHARS for the encoder: the key sentences, then as much of the lexicon expansion as fits
+        (a short demand is encoded whole, as before)."""
+        if len(demand.search_text) <= ENCODER_CHARS:
+            return demand.search_text
+        expansion = demand.expansion[:ENCODER_CHARS // 3]
+        head = key_sentences(demand.normalized, ENCODER_CHARS - len(expansion) - 1, self._weigh)
+        return f"{head} {expansion}".strip()

@@ -15,6 +15,7 @@ from typing import BinaryIO
 from engine.config import Settings
 from engine.errors import InvalidInput, PayloadTooLarge
 from engine.ingest import SUFFIXES, IngestReport, ingest_file, kind_of
+from engine.ingest_xlsx import limits_of
 from engine.messages import text as msg
 from engine.regions import RegionIndex
 from engine.storage.db import Database
@@ -63,9 +64,11 @@ def keep(settings: Settings, filename: str | None, stream: BinaryIO) -> Path:
 def accept_upload(settings: Settings, db: Database, filename: str | None, stream: BinaryIO,
                   kind: str | None = None, regions: RegionIndex | None = None) -> Upload:
     """Keep the file, then load it all or nothing (IngestRejected lists the bad rows); `regions` checks the
-    region names rows give."""
+    region names rows give. Rows are committed `ingest_batch_rows` at a time and a workbook is held to the
+    server's xlsx bounds (engine/ingest_xlsx.py)."""
     path = keep(settings, filename, stream)
     file_kind = kind_of(path, kind)
     report = IngestReport()
-    ingest_file(db, path, file_kind, report, all_or_nothing=True, regions=regions)
+    ingest_file(db, path, file_kind, report, all_or_nothing=True, regions=regions,
+                batch_rows=settings.ingest_batch_rows, xlsx=limits_of(settings))
     return Upload(path, file_kind, report.loaded)

@@ -34,6 +34,7 @@ from engine.messages import text as msg
 from engine.ranking.results import Recommendation
 from engine.storage import models as m
 from engine.storage.db import Database, get_or_raise
+from engine.text.clean import check_text
 from engine.vocabulary import ACTIVE
 
 CHANNELS = ("服务窗口", "电话", "线上平台", "巡访")
@@ -91,6 +92,8 @@ class Workflow:
             raise InvalidInput(msg("demand.text_too_long", field="需求描述", limit=MAX_TEXT))
         if channel not in CHANNELS:
             raise InvalidInput(msg("demand.unknown_channel", channel=channel, choices=CHANNELS))
+        for name, value in (("text", text), ("contact_person", contact_person), ("contact_phone", contact_phone)):
+            check_text(value, name)
         now = utcnow()
         year = now.astimezone(self.tz).year
         if enterprise_id is not None:
@@ -211,6 +214,8 @@ class Workflow:
         once: bool = False, **fields: Any,
     ) -> m.DemandRecord:
         """Record one step if `TRANSITIONS` allows it from the demand's current state, else `Conflict`."""
+        for name, value in data.items():
+            check_text(value if isinstance(value, str) else None, name)
         now = utcnow()
         with self.db.session() as s:
             # Write first: it takes the lock (SQLite) or the row lock (PostgreSQL) before the state is read.

@@ -43,7 +43,8 @@ def workdir(tmp_path_factory) -> Path:
 def settings(workdir: Path) -> Settings:
     # Anonymous callers share one address in tests: lift their limit (the rate-limit test makes its own key).
     return Settings(database_url=f"sqlite:///{workdir / 'qi.db'}", index_dir=workdir / "indexes",
-                    upload_dir=workdir / "uploads", anonymous_rate_per_minute=100_000)
+                    upload_dir=workdir / "uploads", anonymous_rate_per_minute=100_000,
+                    widget_visitor_rate_per_minute=100_000)
 
 
 @pytest.fixture(scope="session")

@@ -41,7 +41,9 @@ def free_port() -> int:
 class LiveServer:
     """`qi serve` in a subprocess on a free port, on the test database and index."""
 
-    def __init__(self, settings: Settings, workers: int = 1, demo_host: bool = False) -> None:
+    def __init__(self, settings: Settings, workers: int = 1, demo_host: bool = False,
+                 env: dict[str, str] | None = None, ready: tuple[int, ...] = (200,)) -> None:
+        """`env` adds QI_* variables; `ready` are the health statuses that count as started (503: degraded)."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.demo_port = free_port() if demo_host else None
@@ -49,7 +51,8 @@ class LiveServer:
                 str(settings.index_dir), "serve", "--port", str(self.port), "--workers", str(workers)]
         if demo_host:
             args += ["--demo-host-port", str(self.demo_port)]
-        self.proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                     env={**os.environ, **(env or {})})
         self.lines: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()
         deadline = time.time() + 90
@@ -57,7 +60,7 @@ class LiveServer:
             if self.proc.poll() is not None:
                 raise RuntimeError("qi serve exited:\n" + "".join(self.lines))
             try:
-                if httpx.get(f"{self.url}/v1/health", timeout=2).status_code == 200:
+                if httpx.get(f"{self.url}/v1/health", timeout=2).status_code in ready:
                     return
             except httpx.HTTPError:
                 pass

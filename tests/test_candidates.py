@@ -7,7 +7,7 @@ from datetime import date
 import numpy as np
 import pytest
 
-from engine.errors import IndexMismatch
+from engine.errors import IndexUnavailable
 from engine.evaluation.runner import read_queries
 from engine.index.bm25 import BM25Index
 from engine.index.dense import DenseIndex
@@ -131,5 +131,5 @@ def test_a_missing_or_corrupt_collection_file_is_refused_clearly(searcher, setti
         victim.unlink()
     else:
         victim.write_bytes(b"\x93NUMPY garbage")
-    with pytest.raises(IndexMismatch, match="agency is missing or damaged"):
+    with pytest.raises(IndexUnavailable, match="agency/vectors.npy"):  # the part named (its path in the index)
         load_index(tmp_path, encoder)

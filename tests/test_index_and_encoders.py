@@ -38,25 +38,25 @@ def _edit_manifest(folder, **changes):
 
 def test_index_for_another_encoder_is_refused(index_copy, encoder):
     _edit_manifest(index_copy, encoder="st:bge-small-zh", dim=512)
-    with pytest.raises(IndexMismatch, match="built with encoder st:bge-small-zh"):
+    with pytest.raises(IndexMismatch, match="由编码器 st:bge-small-zh"):
         load_index(index_copy, encoder)
 
 
 def test_index_with_another_dictionary_or_format_is_refused(index_copy, encoder):
     _edit_manifest(index_copy, dictionary_hash="0000")
-    with pytest.raises(IndexMismatch, match="dictionary hash"):
+    with pytest.raises(IndexMismatch, match="词典"):
         load_index(index_copy, encoder)
     _edit_manifest(index_copy, format_version=1)
-    with pytest.raises(IndexMismatch, match="index format 1"):
+    with pytest.raises(IndexMismatch, match="格式为 1"):
         load_index(index_copy, encoder)
 
 
 def test_missing_or_corrupt_index_is_reported(tmp_path, encoder):
-    with pytest.raises(IndexUnavailable, match="run `qi index`"):
+    with pytest.raises(IndexUnavailable, match="重建索引"):
         load_index(tmp_path, encoder)
     (tmp_path / "current").mkdir()
     (tmp_path / "current" / "manifest.json").write_text("{oops")
-    with pytest.raises(IndexUnavailable, match="corrupt"):
+    with pytest.raises(IndexUnavailable, match="已损坏"):
         load_index(tmp_path, encoder)
 
 
@@ -99,5 +99,5 @@ def test_rebuild_swaps_atomically(searcher, settings, encoder, tmp_path):
     first = read_manifest(tmp_path)["built_at"]
     build_index(tmp_path, docs, searcher.index.tokenizer, encoder)
     assert read_manifest(tmp_path)["counts"]["agency"] == 5
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["current"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["current", "previous"]  # previous: the last good one
     assert first <= read_manifest(tmp_path)["built_at"]

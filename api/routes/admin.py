@@ -73,10 +73,13 @@ def audit(request: Request, principal: Admin, object: Annotated[str | None, Quer
 
 @router.get("/health", response_model=HealthOut, responses=errors(503))
 def health(request: Request) -> dict:
-    """Database reachable and an index loaded (503 otherwise)."""
+    """Database reachable and an index loaded (503 otherwise); `degraded` while answering from the last good
+    index because the current one cannot be read."""
     state = state_of(request)
     state.db.ping()
     searcher = state.searcher()
     manifest = searcher.index.manifest
-    return {"status": "ok", "index_built_at": manifest.get("built_at"), "documents": manifest.get("counts", {}),
+    warning = state.index.warning
+    return {"status": "degraded" if warning else "ok", "index": searcher.index_name, "warning": warning,
+            "index_built_at": manifest.get("built_at"), "documents": manifest.get("counts", {}),
             "database": state.db.engine.dialect.name}

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from api.caller_limits import bounded_work
 from api.deps import READ_ERRORS, errors, shaped, state_of
 from api.schemas import IsoDate, RecommendIn, RecommendOut, SearchOut, SuggestOut
 from api.security import require
@@ -17,7 +18,8 @@ from engine.vocabulary import TARGETS
 router = APIRouter(prefix="/v1", tags=["matching"])
 
 
-@router.post("/recommend", response_model=RecommendOut, responses={**READ_ERRORS, **errors(404)})
+@router.post("/recommend", response_model=RecommendOut, responses={**READ_ERRORS, **errors(404)},
+             dependencies=[Depends(bounded_work)])
 def recommend(body: RecommendIn, request: Request,
               principal: Annotated[Principal, Depends(require("recommend"))]) -> dict:
     """Ranked agencies with reasons, plus experts, shared equipment and standards for the same demand."""
@@ -31,7 +33,7 @@ def recommend(body: RecommendIn, request: Request,
     return shaped(principal, rec.to_dict())
 
 
-@router.get("/search", response_model=SearchOut, responses=READ_ERRORS)
+@router.get("/search", response_model=SearchOut, responses=READ_ERRORS, dependencies=[Depends(bounded_work)])
 def search(
     request: Request,
     principal: Annotated[Principal, Depends(require("search"))],

@@ -26,6 +26,7 @@ from engine.knowledge import Concept, KnowledgeBase
 from engine.limits import MAX_TEXT
 from engine.messages import text as msg
 from engine.regions import Region, RegionIndex
+from engine.text.clean import check_text
 from engine.text.codes import StandardCode, find_codes, parse_code
 from engine.text.lexicon import Lexicon
 from engine.text.normalize import fold, normalize
@@ -152,6 +153,7 @@ def analyze(
         raise InvalidInput(msg("search.text_empty"))
     if len(text) > MAX_TEXT:
         raise InvalidInput(msg("search.text_too_long", length=len(text), limit=MAX_TEXT))
+    check_text(text, "text")  # NUL and control characters refused (engine/text/clean.py)
     kb = knowledge or _EMPTY_KB
     normalized = normalize(text)
     folded = fold(text)

@@ -29,7 +29,9 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=FULL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=10000")
+            # A writer waits for the lock rather than fail: bulk loads commit in short batches (engine/ingest.py),
+            # so a demand being filed waits at most one batch, never the whole load.
+            cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 
     Base.metadata.create_all(engine)

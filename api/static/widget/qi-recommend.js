@@ -4,7 +4,8 @@
  *   <qi-recommend api-key="qi_..." region="乐亭县" limit="5"></qi-recommend>
  *
  * Attributes: api-key (a widget key issued for this page's origin), region (optional district/county),
- * limit (1-10, default 5), api-base (default: where this script came from), label, placeholder.
+ * limit (1-10, default 5), api-base (default: where this script came from), label, placeholder, token (a
+ * short-lived visitor token the portal's server signed, for portals that require one; sent as X-QI-Token).
  * Typing a demand asks the API (debounced, earlier requests cancelled); the agencies come back as a listbox
  * the keyboard can walk (↓ ↑ Enter Esc). Choosing one fires `qi-select` (bubbles, composed) with
  * detail = {id, name, score, region, kind, capabilities, reasons}.
@@ -67,6 +68,11 @@
 
     attributeChangedCallback() { if (this.input && this.input.value.trim()) this.schedule(); }
 
+    headers() {
+      const h = { "Content-Type": "application/json", "X-API-Key": this.getAttribute("api-key") || "" };
+      if (this.getAttribute("token")) h["X-QI-Token"] = this.getAttribute("token");
+      return h;
+    }
     get apiBase() { return (this.getAttribute("api-base") || SCRIPT_BASE).replace(/\/$/, ""); }
 
     schedule() {
@@ -86,7 +92,7 @@
       try {
         const resp = await fetch(`${this.apiBase}/v1/recommend`, {
           method: "POST", signal: this.controller.signal,
-          headers: { "Content-Type": "application/json", "X-API-Key": this.getAttribute("api-key") || "" },
+          headers: this.headers(),
           body: JSON.stringify(body),
         });
         const data = await resp.json().catch(() => ({}));
