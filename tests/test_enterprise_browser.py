@@ -18,7 +18,7 @@ from test_browser import ARTIFACTS, browser, page  # noqa: E402, F401 - the shar
 LEDGER = Path(__file__).resolve().parent / "data" / "ledger_hand.csv"
 
 
-def test_file_a_demand_on_the_public_page_and_track_it(page, live_server, settings):  # noqa: F811
+def test_file_a_demand_on_the_public_page_and_track_it(page, live_server, api_settings):  # noqa: F811
     page.set_viewport_size({"width": 412, "height": 915})  # a phone
     page.goto(f"{live_server.url}/")
     page.fill("#f-text", "我们厂的地磅要年检了，想预约上门检定")
@@ -34,7 +34,7 @@ def test_file_a_demand_on_the_public_page_and_track_it(page, live_server, settin
     assert number.startswith("TS-") and len(code) == 10
     page.locator("#file-ack").screenshot(path=ARTIFACTS / "enterprise-filed.png")
 
-    staff = {"X-API-Key": KeyStore(Database(settings.database_url)).create("staff", "browser test")}
+    staff = {"X-API-Key": KeyStore(Database(api_settings.database_url)).create("staff", "browser test")}
     r = httpx.post(f"{live_server.url}/v1/demands/{number}/dispatch", headers=staff, json={
         "mode": "agency", "agency_id": "AG0018", "service_items": ["汽车衡检定"],
         "scheduled_at": "2026-12-02T09:00:00+08:00", "note": "联系人陆丽，13574271518"})
@@ -56,8 +56,8 @@ def test_file_a_demand_on_the_public_page_and_track_it(page, live_server, settin
     page.screenshot(path=ARTIFACTS / "enterprise-track.png", full_page=True)
 
 
-def test_upload_a_ledger_on_my_page_and_book_a_batch(page, live_server, settings):  # noqa: F811
-    key = KeyStore(Database(settings.database_url)).create("enterprise", "browser test", enterprise_id="EN0031")
+def test_upload_a_ledger_on_my_page_and_book_a_batch(page, live_server, api_settings):  # noqa: F811
+    key = KeyStore(Database(api_settings.database_url)).create("enterprise", "browser test", enterprise_id="EN0031")
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(f"{live_server.url}/my")
     page.fill("#key", key)
