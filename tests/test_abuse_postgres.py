@@ -34,7 +34,7 @@ def test_nul_in_a_demand_is_the_same_422_on_sqlite_and_postgresql(settings, db, 
     Base.metadata.create_all(pg.engine)
     try:
         with pytest.raises(InvalidInput):
-            Workflow(pg).create(Actor("t", "staff"), "压力表\x00送检", "电话")
+            Workflow(pg, settings).create(Actor("t", "staff"), "压力表\x00送检", "电话")
         no_index = {"index_dir": tmp_path / "none"}  # intake needs no index (and the server starts without one)
         pg_settings = settings.model_copy(update={"database_url": URL, **no_index})
         with TestClient(create_app(pg_settings)) as on_pg, \
