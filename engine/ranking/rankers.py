@@ -137,7 +137,7 @@ class AgencyRanker:
             if agency.status != ACTIVE:
                 barred.add(agency.id)
                 if base >= shown_from:
-                    blocked[agency.id] = [Reason("suspended", f"机构状态为“{agency.status}”，不予推荐", rules.EXCLUDE)]
+                    blocked[agency.id] = self._why_excluded(agency, as_of)
                 continue
             cap = agency.capabilities[doc.meta["position"]]
             if filters and not (filters.accepts_capability(cap) and filters.accepts_agency(agency, as_of)):
